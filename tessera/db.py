@@ -1,0 +1,69 @@
+"""Database URLs and engines: SQLite (embedded default, WAL) and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+__all__ = ["DEFAULT_URL", "database_url", "create_engine", "on_sqlite_connect"]
+
+DEFAULT_URL = "sqlite:///tessera.db"
+
+_sqlite_hooks: list[Callable[[Any], None]] = []
+
+
+def on_sqlite_connect(hook: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Register ``hook(dbapi_connection)`` to run on every new SQLite connection
+    (used to install the deterministic SQL functions formulas need)."""
+    if hook not in _sqlite_hooks:
+        _sqlite_hooks.append(hook)
+    return hook
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL from ``--db``, else ``TESSERA_DATABASE_URL``, else ``tessera.db`` here."""
+    url = explicit or os.environ.get("TESSERA_DATABASE_URL") or DEFAULT_URL
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with Tessera's connection settings applied."""
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+        engine = sa.create_engine(url, **kwargs)
+        _configure_sqlite(engine, in_memory=url in ("sqlite://", "sqlite:///:memory:"))
+        return engine
+    return sa.create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
+    # Importing the formula runtime registers its SQLite functions through on_sqlite_connect.
+    import tessera.formula.sqlite_functions  # noqa: F401
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy manage transactions (BEGIN emitted explicitly below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-262144")
+        cursor.close()
+        for hook in _sqlite_hooks:
+            hook(dbapi_connection)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
