@@ -1,0 +1,287 @@
+"""Scalar field types: text family, numbers, checkbox, dates, selects."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tessera.fields.base import FieldLike, FieldType
+from tessera.fields.parsing import (
+    normalize,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_number,
+    to_text,
+    zone,
+)
+from tessera.fields.sqltypes import format_utc
+
+__all__ = ["TextType", "LongTextType", "EmailType", "PhoneType", "UrlType", "NumberType",
+           "CurrencyType", "PercentType", "CheckboxType", "DateType", "DateTimeType",
+           "SingleSelectType", "MultiSelectType"]
+
+
+class TextType(FieldType):
+    name = "text"
+    label_en, label_zh = "Single line text", "单行文本"
+
+    def parse_value(self, value: Any, field: FieldLike) -> str:
+        text = to_text(value) or ""
+        return " ".join(text.splitlines()).strip()
+
+
+class LongTextType(FieldType):
+    name = "long_text"
+    label_en, label_zh = "Long text", "多行文本"
+
+    def parse_value(self, value: Any, field: FieldLike) -> str:
+        return to_text(value) or ""
+
+
+class EmailType(FieldType):
+    name = "email"
+    label_en, label_zh = "Email", "邮箱"
+    expected_en, expected_zh = "an email address like name@example.com", "邮箱地址，如 name@example.com"
+    _pattern = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+    def parse_value(self, value: Any, field: FieldLike) -> str:
+        if not isinstance(value, str):
+            raise ValueError("not text")
+        text = normalize(value)
+        if not self._pattern.fullmatch(text):
+            raise ValueError("not an email")
+        return text
+
+
+class PhoneType(FieldType):
+    name = "phone"
+    label_en, label_zh = "Phone", "电话"
+    expected_en, expected_zh = "a phone number like +86 138 0013 8000", "电话号码，如 +86 138 0013 8000"
+    _pattern = re.compile(r"\+?[\d\s\-().]{3,30}(\s*(ext|x|转)\s*\d{1,6})?", re.IGNORECASE)
+
+    def parse_value(self, value: Any, field: FieldLike) -> str:
+        text = normalize(to_text(value) or "")
+        if not self._pattern.fullmatch(text) or sum(c.isdigit() for c in text) < 3:
+            raise ValueError("not a phone number")
+        return text
+
+
+class UrlType(FieldType):
+    name = "url"
+    label_en, label_zh = "URL", "网址"
+    expected_en, expected_zh = "a web address like https://example.com", "网址，如 https://example.com"
+    _pattern = re.compile(r"(https?://)?[\w\-]+(\.[\w\-]+)+(:\d+)?([/?#]\S*)?", re.IGNORECASE)
+
+    def parse_value(self, value: Any, field: FieldLike) -> str:
+        if not isinstance(value, str):
+            raise ValueError("not text")
+        text = normalize(value)
+        if not self._pattern.fullmatch(text):
+            raise ValueError("not a url")
+        return text if re.match(r"https?://", text, re.IGNORECASE) else "https://" + text
+
+
+class NumberType(FieldType):
+    name = "number"
+    label_en, label_zh = "Number", "数字"
+    kind = "number"
+    expected_en, expected_zh = "a number like 1,234.50", "数字，如 1,234.50"
+
+    def default_options(self) -> dict[str, Any]:
+        return {"precision": 2}
+
+    def parse_value(self, value: Any, field: FieldLike) -> float:
+        if isinstance(value, list):
+            raise ValueError("list")
+        number, _percent = parse_number(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError("not finite")
+        return number
+
+    def portable(self, stored: Any, field: FieldLike) -> Any:
+        return float(stored)
+
+    def display(self, stored: Any, field: FieldLike) -> str:
+        if stored is None:
+            return ""
+        return f"{stored:,.{int(field.options.get('precision', 2))}f}"
+
+
+class CurrencyType(NumberType):
+    name = "currency"
+    label_en, label_zh = "Currency", "货币"
+    expected_en, expected_zh = "an amount like ¥1,234.50", "金额，如 ¥1,234.50"
+
+    def default_options(self) -> dict[str, Any]:
+        return {"symbol": "¥", "precision": 2}
+
+    def display(self, stored: Any, field: FieldLike) -> str:
+        if stored is None:
+            return ""
+        sign = "-" if stored < 0 else ""
+        precision = int(field.options.get("precision", 2))
+        return f"{sign}{field.options.get('symbol', '¥')}{abs(stored):,.{precision}f}"
+
+
+class PercentType(NumberType):
+    """Stored as a fraction (50% → 0.5). Typed text without % is read as percent, like Excel."""
+
+    name = "percent"
+    label_en, label_zh = "Percent", "百分比"
+    expected_en, expected_zh = "a percentage like 50%", "百分比，如 50%"
+
+    def default_options(self) -> dict[str, Any]:
+        return {"precision": 0}
+
+    def parse_value(self, value: Any, field: FieldLike) -> float:
+        number = super().parse_value(value, field)
+        if isinstance(value, str) and not parse_number(value)[1]:
+            number /= 100
+        return number
+
+    def display(self, stored: Any, field: FieldLike) -> str:
+        if stored is None:
+            return ""
+        return f"{stored * 100:.{int(field.options.get('precision', 0))}f}%"
+
+
+class CheckboxType(FieldType):
+    name = "checkbox"
+    label_en, label_zh = "Checkbox", "复选框"
+    kind = "boolean"
+    expected_en, expected_zh = "yes/no (TRUE, FALSE, 是, 否, √)", "是/否（TRUE、FALSE、是、否、√）"
+
+    def parse_value(self, value: Any, field: FieldLike) -> bool:
+        if isinstance(value, list):
+            raise ValueError("list")
+        return parse_bool(value)
+
+    def display(self, stored: Any, field: FieldLike) -> str:
+        return "✓" if stored else ""
+
+
+class DateType(FieldType):
+    name = "date"
+    label_en, label_zh = "Date", "日期"
+    kind = "date"
+    expected_en, expected_zh = "a date like 2024-01-05, 2024/1/5 or 2024年1月5日", "日期，如 2024-01-05、2024/1/5 或 2024年1月5日"
+
+    def parse_value(self, value: Any, field: FieldLike) -> Any:
+        return parse_date(value)
+
+    def display(self, stored: Any, field: FieldLike) -> str:
+        return "" if stored is None else stored.isoformat()
+
+
+class DateTimeType(FieldType):
+    """Stored in UTC; ``options.timezone`` reads naive input and formats display."""
+
+    name = "datetime"
+    label_en, label_zh = "Date and time", "日期时间"
+    kind = "datetime"
+    expected_en = "a date and time like 2024-01-05 14:30"
+    expected_zh = "日期时间，如 2024-01-05 14:30"
+
+    def default_options(self) -> dict[str, Any]:
+        return {"timezone": "UTC"}
+
+    def parse_value(self, value: Any, field: FieldLike) -> Any:
+        return parse_datetime(value, zone(field.options.get("timezone")))
+
+    def from_json(self, value: Any, field: FieldLike) -> Any:
+        return None if value is None else parse_datetime(value)
+
+    def to_json(self, stored: Any, field: FieldLike) -> Any:
+        return None if stored is None else format_utc(stored)
+
+    def display(self, stored: Any, field: FieldLike) -> str:
+        if stored is None:
+            return ""
+        return stored.astimezone(zone(field.options.get("timezone"))).strftime("%Y-%m-%d %H:%M")
+
+
+def _labels(options: Mapping[str, Any]) -> list[str]:
+    return [c["label"] for c in options.get("choices", [])]
+
+
+def _match_label(text: str, options: Mapping[str, Any]) -> str:
+    wanted = normalize(text).casefold()
+    for label in _labels(options):
+        if normalize(label).casefold() == wanted:
+            return label
+    raise ValueError("unknown option")
+
+
+_COLORS = ["blue", "green", "orange", "red", "purple", "teal", "yellow", "gray", "pink", "cyan"]
+
+
+def _with_choices(values: list[Any], options: dict[str, Any]) -> dict[str, Any]:
+    choices = list(options.get("choices", []))
+    known = {normalize(c["label"]).casefold() for c in choices}
+    for value in values:
+        items = value if isinstance(value, list) else _split(to_text(value) or "")
+        for item in items:
+            label = (to_text(item) or "").strip()
+            if label and normalize(label).casefold() not in known:
+                known.add(normalize(label).casefold())
+                choices.append({"label": label, "color": _COLORS[len(choices) % len(_COLORS)]})
+    return {**options, "choices": choices}
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,，;；、\n]", text) if part.strip()]
+
+
+class SingleSelectType(FieldType):
+    name = "single_select"
+    label_en, label_zh = "Single select", "单选"
+
+    def default_options(self) -> dict[str, Any]:
+        return {"choices": []}
+
+    def expected(self, field: FieldLike) -> tuple[str, str]:
+        labels = ", ".join(_labels(field.options)) or "(no options defined)"
+        return f"one of: {labels}", f"以下选项之一：{labels}"
+
+    def parse_value(self, value: Any, field: FieldLike) -> str:
+        if isinstance(value, list):
+            if len(value) != 1:
+                raise ValueError("several options")
+            value = value[0]
+        return _match_label(to_text(value) or "", field.options)
+
+    def conversion_options(self, values: list[Any], options: dict[str, Any]) -> dict[str, Any]:
+        return _with_choices([v for v in values if not isinstance(v, list) or len(v) <= 1],
+                             options)
+
+
+class MultiSelectType(FieldType):
+    name = "multi_select"
+    label_en, label_zh = "Multiple select", "多选"
+    kind = "list"
+    sortable = False
+
+    def default_options(self) -> dict[str, Any]:
+        return {"choices": []}
+
+    def expected(self, field: FieldLike) -> tuple[str, str]:
+        labels = ", ".join(_labels(field.options)) or "(no options defined)"
+        return (f"options from: {labels} (separated by commas)",
+                f"以下选项（用逗号分隔）：{labels}")
+
+    def parse_value(self, value: Any, field: FieldLike) -> list[str] | None:
+        items = value if isinstance(value, list) else _split(to_text(value) or "")
+        result: list[str] = []
+        for item in items:
+            label = _match_label(to_text(item) or "", field.options)
+            if label not in result:
+                result.append(label)
+        return result or None
+
+    def display(self, stored: Any, field: FieldLike) -> str:
+        return ", ".join(stored or [])
+
+    def conversion_options(self, values: list[Any], options: dict[str, Any]) -> dict[str, Any]:
+        return _with_choices(values, options)

@@ -1,0 +1,415 @@
+"""Math functions: scalar (ABS, ROUND, MOD...) and aggregates over cells, lists and columns
+(SUM, AVERAGE, MIN, MAX, COUNT...)."""
+
+from __future__ import annotations
+
+import math as pymath
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from tessera.formula.checker import Typed
+from tessera.formula.excel import numbers as xnumbers
+from tessera.formula.functions._ranges import range_select
+from tessera.formula.interpreter import Env
+from tessera.formula.operators import _power, sql_arith
+from tessera.formula.registry import FunctionSpec, Param, define
+from tessera.formula.sqlcore import SqlContext, SqlValue, convert, first_error, when_error
+from tessera.formula.types import DATE, DATETIME, NUMBER, FType, is_date_like
+from tessera.formula.values import (
+    DIV0,
+    NUM,
+    VALUE,
+    ExcelError,
+    date_to_serial,
+    serial_to_date,
+    serial_to_datetime,
+    to_number,
+)
+
+F = sa.func
+X = (Param("number", "number"),)
+
+# ----- scalar functions ---------------------------------------------------------------------
+
+define(FunctionSpec(
+    "ABS", "math", X, NUMBER, "Absolute value of a number.", "数字的绝对值。",
+    python=abs, sql=lambda c, x: F.abs(x),
+))
+define(FunctionSpec(
+    "SIGN", "math", X, NUMBER, "1 for positive, -1 for negative, 0 for zero.", "正数为 1，负数为 -1，零为 0。",
+    python=lambda x: float((x > 0) - (x < 0)),
+    sql=lambda c, x: sa.case((x > 0, 1.0), (x < 0, -1.0), else_=0.0),
+))
+
+
+def _py_round(x: float, n: float) -> Any:
+    r = xnumbers.round_half_away(x, n)
+    return NUM if r is None else r
+
+
+def _sql_round(c: SqlContext, x: Any, n: Any) -> SqlValue:
+    r = F.tx_round(x, n)
+    return SqlValue(r, when_error(r.is_(None), "#NUM!"))
+
+
+define(FunctionSpec(
+    "ROUND", "math", (Param("number", "number"), Param("digits", "number", optional=True, default=0.0)),
+    NUMBER, "Rounds to a number of digits, halves away from zero.", "按指定位数四舍五入（远离零）。",
+    python=_py_round, sql=_sql_round, may_error=True,
+))
+
+
+def _py_mod(a: float, b: float) -> Any:
+    return DIV0 if b == 0 else a - b * pymath.floor(a / b)
+
+
+def _sql_mod(c: SqlContext, a: Any, b: Any) -> SqlValue:
+    return SqlValue(a - b * F.floor(a / F.nullif(b, 0.0)), when_error(b == 0, "#DIV/0!"))
+
+
+define(FunctionSpec(
+    "MOD", "math", (Param("number", "number"), Param("divisor", "number")), NUMBER,
+    "Remainder after division, with the sign of the divisor.", "相除的余数，符号与除数相同。",
+    python=_py_mod, sql=_sql_mod, may_error=True,
+))
+
+
+def _sql_power(c: SqlContext, a: Any, b: Any) -> SqlValue:
+    return sql_arith(c, "^", SqlValue(a), NUMBER, SqlValue(b), NUMBER, NUMBER)
+
+
+define(FunctionSpec(
+    "POWER", "math", (Param("number", "number"), Param("power", "number")), NUMBER,
+    "A number raised to a power (same as ^).", "数字的乘幂（同 ^）。",
+    python=_power, sql=_sql_power, may_error=True,
+))
+define(FunctionSpec(
+    "SQRT", "math", X, NUMBER, "Square root; negative numbers give #NUM!.", "平方根；负数返回 #NUM!。",
+    python=lambda x: NUM if x < 0 else pymath.sqrt(x),
+    sql=lambda c, x: SqlValue(sa.case((x < 0, None), else_=F.sqrt(sa.case((x < 0, 0.0), else_=x))), when_error(x < 0, "#NUM!")),
+    may_error=True,
+))
+
+
+def _int_type(args: list[Typed]) -> FType:
+    return DATE if is_date_like(args[0].type) else NUMBER
+
+
+def _int_python(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
+    inner = ctx.compile(args[0])
+    finish = serial_to_date if t.type.kind == "date" else float
+
+    def run(env: Env) -> Any:
+        v = inner(env)
+        if isinstance(v, list):
+            return VALUE
+        if t.type.kind == "date" and v is None:
+            return None
+        v = to_number(v)
+        return v if v.__class__ is ExcelError else finish(pymath.floor(v))
+
+    return run
+
+
+def _int_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
+    raw = ctx.compile(args[0])
+    n = convert(ctx, raw, args[0].type, "number")
+    if t.type.kind == "date":
+        return SqlValue(sa.case((raw.value.is_(None), None), else_=ctx.serial_to_date(n.value)), n.error)
+    return SqlValue(F.floor(n.value), n.error)
+
+
+define(FunctionSpec(
+    "INT", "math", X, _int_type, "Rounds down to an integer (a datetime becomes its date).",
+    "向下取整（日期时间取其日期）。", build_python=_int_python, build_sql=_int_sql,
+))
+
+# ----- aggregates over cells, lists and columns ---------------------------------------------
+# An argument contributes numbers: a field reference or list contributes its numbers and
+# dates (as serials) and skips blanks, text and booleans; any other argument is coerced.
+
+
+def _contributes(a: Typed) -> bool:
+    """Whether a reference/list of this element type contributes to a numeric aggregate."""
+    return not a.is_reference or a.type.kind in ("number", "date", "datetime")
+
+
+def _py_numbers(ctx: Any, args: list[Typed]) -> Callable[[Env], Any]:
+    """A closure returning the list of contributing numbers, or the first error."""
+    parts = [(ctx.compile(a), a.origin, _contributes(a)) for a in args]
+
+    def numbers(env: Env) -> Any:
+        out: list[float] = []
+        for closure, origin, contributes in parts:
+            v = closure(env)
+            if v.__class__ is ExcelError:
+                return v
+            if origin == "expr":
+                n = to_number(v)
+                if n.__class__ is ExcelError:
+                    return n
+                out.append(n)
+            elif contributes:
+                items = v if isinstance(v, list) else [v]
+                for item in items:
+                    if item.__class__ is ExcelError:
+                        return item
+                    if item is not None:
+                        out.append(date_to_serial(item) if not isinstance(item, float) else item)
+        return out
+
+    return numbers
+
+
+@dataclass
+class _Partial:
+    sum: Any
+    count: Any
+    min: Any
+    max: Any
+    logsum: Any  # sum of ln|x| (PRODUCT)
+    negatives: Any
+    zeros: Any
+    error: Any
+
+
+def _sql_partials(ctx: SqlContext, args: list[Typed]) -> list[_Partial]:
+    out = []
+    for a in args:
+        if a.origin == "expr":
+            n = convert(ctx, ctx.compile(a), a.type, "number")
+            x = n.value
+            out.append(_Partial(x, 1, x, x, F.ln(F.abs(F.nullif(x, 0.0))), sa.case((x < 0, 1), else_=0),
+                                sa.case((x == 0, 1), else_=0), n.error))
+        elif not _contributes(a):
+            out.append(_Partial(0.0, 0, None, None, 0.0, 0, 0, None))
+        elif a.origin == "field":
+            v = ctx.compile(a).value
+            x = ctx.serial(v, a.type.kind) if is_date_like(a.type) else v
+            out.append(_Partial(
+                F.coalesce(x, 0.0), sa.case((x.is_(None), 0), else_=1), x, x,
+                F.coalesce(F.ln(F.abs(F.nullif(x, 0.0))), 0.0), sa.case((x < 0, 1), else_=0),
+                sa.case((x == 0, 1), else_=0), None,
+            ))
+        else:
+            kind = a.type.kind
+
+            def num(col: Any, kind: str = kind) -> Any:
+                return ctx.serial(col, kind) if kind in ("date", "datetime") else col
+
+            def sub(fn: Callable[[Any], Any], a: Typed = a) -> Any:
+                return range_select(ctx, a, lambda col: fn(num(col)))
+
+            out.append(_Partial(
+                F.coalesce(sub(F.sum), 0.0),
+                sub(F.count),
+                sub(F.min),
+                sub(F.max),
+                F.coalesce(sub(lambda x: F.sum(F.ln(F.abs(F.nullif(x, 0.0))))), 0.0),
+                sub(lambda x: F.count(sa.case((x < 0, 1)))),
+                sub(lambda x: F.count(sa.case((x == 0, 1)))),
+                None,
+            ))
+    return out
+
+
+def _plus(items: list[Any]) -> Any:
+    total = items[0]
+    for item in items[1:]:
+        total = total + item
+    return total
+
+
+def _extreme(items: list[Any], smaller: bool) -> Any:
+    """MIN/MAX of expressions ignoring NULLs (SQLite's min(a,b) would return NULL)."""
+    best = items[0]
+    for item in items[1:]:
+        better = item < best if smaller else item > best
+        best = sa.case((best.is_(None), item), (item.is_(None), best), (better, item), else_=best)
+    return best
+
+
+def _define_aggregate(
+    name: str, en: str, zh: str, returns: Any,
+    py_reduce: Callable[[list[float], FType], Any],
+    sql_reduce: Callable[[SqlContext, list[_Partial], FType], SqlValue],
+) -> None:
+    def build_python(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
+        numbers = _py_numbers(ctx, args)
+        result = t.type
+
+        def run(env: Env) -> Any:
+            ns = numbers(env)
+            return ns if ns.__class__ is ExcelError else py_reduce(ns, result)
+
+        return run
+
+    def build_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
+        parts = _sql_partials(ctx, args)
+        out = sql_reduce(ctx, parts, t.type)
+        return SqlValue(out.value, first_error(*[p.error for p in parts], out.error))
+
+    define(FunctionSpec(
+        name, "math", (Param("value", "number", repeat=True),), returns, en, zh,
+        build_python=build_python, build_sql=build_sql, range_params=True,
+    ))
+
+
+def _extreme_type(args: list[Typed]) -> FType:
+    kinds = {a.type.kind for a in args if _contributes(a) and a.type.kind not in ("blank", "error")}
+    if kinds == {"date"}:
+        return DATE
+    if kinds and kinds <= {"date", "datetime"}:
+        return DATETIME
+    return NUMBER
+
+
+def _py_extreme(fn: Callable[[list[float]], float]) -> Callable[[list[float], FType], Any]:
+    def reduce(ns: list[float], t: FType) -> Any:
+        if t.kind == "date":
+            return serial_to_date(fn(ns)) if ns else None
+        if t.kind == "datetime":
+            return serial_to_datetime(fn(ns)) if ns else None
+        return fn(ns) if ns else 0.0
+
+    return reduce
+
+
+def _sql_extreme(smaller: bool) -> Callable[[SqlContext, list[_Partial], FType], SqlValue]:
+    def reduce(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
+        best = _extreme([p.min if smaller else p.max for p in parts], smaller)
+        if t.kind == "date":
+            return SqlValue(ctx.serial_to_date(best))
+        if t.kind == "datetime":
+            return SqlValue(ctx.serial_to_datetime(best))
+        return SqlValue(F.coalesce(best, 0.0))
+
+    return reduce
+
+
+def _py_product(ns: list[float], t: FType) -> Any:
+    return pymath.prod(ns) if ns else 0.0
+
+
+def _sql_product(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
+    count = _plus([p.count for p in parts])
+    magnitude = F.exp(_plus([p.logsum for p in parts]))
+    sign = sa.case((F.mod(_plus([p.negatives for p in parts]), 2) == 1, -1.0), else_=1.0)
+    value = sa.case((count == 0, 0.0), (_plus([p.zeros for p in parts]) > 0, 0.0), else_=sign * magnitude)
+    return SqlValue(value)
+
+
+def _sql_average(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
+    count = _plus([p.count for p in parts])
+    return SqlValue(_plus([p.sum for p in parts]) / F.nullif(sa.cast(count, sa.Float(53)), 0.0), when_error(count == 0, "#DIV/0!"))
+
+
+_define_aggregate(
+    "SUM", "Adds numbers; blanks, text and booleans in fields and lists are skipped.",
+    "求和；字段和列表中的空值、文本和逻辑值被忽略。", NUMBER,
+    lambda ns, t: float(sum(ns)) if ns else 0.0,
+    lambda ctx, ps, t: SqlValue(_plus([p.sum for p in ps])),
+)
+_define_aggregate(
+    "PRODUCT", "Multiplies numbers (skipping blanks, text, booleans in fields and lists).",
+    "求乘积（忽略字段和列表中的空值、文本和逻辑值）。", NUMBER, _py_product, _sql_product,
+)
+_define_aggregate(
+    "AVERAGE", "Arithmetic mean of the numbers; no numbers gives #DIV/0!.",
+    "算术平均值；没有数字时返回 #DIV/0!。", NUMBER,
+    lambda ns, t: sum(ns) / len(ns) if ns else DIV0, _sql_average,
+)
+_define_aggregate(
+    "MIN", "Smallest number (or earliest date); 0 when there is none.", "最小值（或最早日期）；没有数字时为 0。",
+    _extreme_type, _py_extreme(min), _sql_extreme(True),
+)
+_define_aggregate(
+    "MAX", "Largest number (or latest date); 0 when there is none.", "最大值（或最晚日期）；没有数字时为 0。",
+    _extreme_type, _py_extreme(max), _sql_extreme(False),
+)
+
+# ----- counting -----------------------------------------------------------------------------
+
+
+def _count_item_py(v: Any, origin: str, kind: str) -> int:
+    if origin == "expr":
+        if v is None or v.__class__ is ExcelError or isinstance(v, list):
+            return 0
+        if isinstance(v, str):
+            return int(xnumbers.to_number(v) is not None)
+        return 1
+    return int(v is not None and kind in ("number", "date", "datetime"))
+
+
+def _counta_item_py(v: Any, origin: str, kind: str) -> int:
+    return int(v is not None)
+
+
+def _countblank_item_py(v: Any, origin: str, kind: str) -> int:
+    return int(v is None)
+
+
+def _counter_python(item: Callable[[Any, str, str], int]) -> Callable[..., Any]:
+    def build(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
+        parts = [(ctx.compile(a), a.origin, a.type.kind) for a in args]
+
+        def run(env: Env) -> Any:
+            total = 0
+            for closure, origin, kind in parts:
+                v = closure(env)
+                if origin in ("list", "column"):
+                    total += sum(item(x, "field", kind) for x in v)
+                else:
+                    total += item(v, origin, kind)
+            return float(total)
+
+        return run
+
+    return build
+
+
+def _count_sql_item(ctx: SqlContext, a: Typed, which: str) -> Any:
+    kind = a.type.kind
+    if a.origin in ("list", "column"):
+        if which == "count":
+            return range_select(ctx, a, F.count) if kind in ("number", "date", "datetime") else 0
+        if which == "counta":
+            return range_select(ctx, a, F.count)
+        return range_select(ctx, a, lambda col: F.count(sa.literal_column("*")) - F.count(col))
+    sv = ctx.compile(a)
+    ok = sv.error.is_(None) if sv.error is not None else sa.true()
+    present = sa.and_(sv.value.is_not(None), ok) if kind not in ("blank", "error") else sa.false()
+    if which == "count":
+        if a.origin == "field":
+            return sa.case((present, 1), else_=0) if kind in ("number", "date", "datetime") else 0
+        if kind == "text":
+            return sa.case((sa.and_(present, F.tx_to_number(sv.value).is_not(None)), 1), else_=0)
+        return sa.case((present, 1), else_=0)
+    is_error = sv.error.is_not(None) if sv.error is not None else sa.false()
+    nonblank = sa.or_(sv.value.is_not(None), is_error) if kind != "blank" else is_error
+    if which == "counta":
+        return sa.case((nonblank, 1), else_=0)
+    return sa.case((nonblank, 0), else_=1)
+
+
+def _counter_sql(which: str) -> Callable[..., SqlValue]:
+    def build(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
+        items = [_count_sql_item(ctx, a, which) for a in args]
+        return SqlValue(sa.cast(_plus([sa.literal(i) if isinstance(i, int) else i for i in items]), sa.Float(53)))
+
+    return build
+
+
+for _name, _item, _en, _zh in (
+    ("COUNT", _count_item_py, "Counts numbers and dates (in fields and lists), and arguments that read as numbers.",
+     "统计数字和日期的个数（字段和列表中），以及可转为数字的参数。"),
+    ("COUNTA", _counta_item_py, "Counts non-blank values (errors included).", "统计非空值的个数（含错误值）。"),
+    ("COUNTBLANK", _countblank_item_py, "Counts blank values.", "统计空值的个数。"),
+):
+    define(FunctionSpec(
+        _name, "math", (Param("value", "any", repeat=True),), NUMBER, _en, _zh,
+        build_python=_counter_python(_item), build_sql=_counter_sql(_name.lower()), range_params=True,
+    ))

@@ -1,0 +1,196 @@
+"""Typed tree → nested Python closures, built once per formula (no tree walk per record).
+
+A closure takes an :class:`Env` (the record's values, link lists, whole columns and the clock)
+and returns a runtime value (see :mod:`tessera.formula.values`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tessera.formula import ast
+from tessera.formula.checker import Typed
+from tessera.formula.operators import py_arith, py_compare, py_concat
+from tessera.formula.types import FType
+from tessera.formula.values import (
+    VALUE,
+    ExcelError,
+    check_number,
+    error_from_code,
+    to_boolean,
+    to_date,
+    to_datetime,
+    to_number,
+    to_text,
+)
+
+__all__ = ["Env", "Closure", "compile_python", "PyContext", "py_coercer", "py_to_type"]
+
+Closure = Callable[["Env"], Any]
+
+
+@dataclass(slots=True)
+class Env:
+    values: dict[str, Any]  # field name -> value of this record
+    lists: dict[tuple[str, str], list[Any]] = field(default_factory=dict)  # (link, field) -> list
+    columns: dict[str, list[Any]] = field(default_factory=dict)  # field -> whole column
+    today: dt.date = dt.date(2000, 1, 1)
+    now: dt.datetime = dt.datetime(2000, 1, 1)
+
+
+def _identity(v: Any) -> Any:
+    return v
+
+
+_COERCERS: dict[str, Callable[[Any], Any]] = {
+    "number": to_number, "text": to_text, "boolean": to_boolean,
+    "date": to_date, "datetime": to_datetime, "any": _identity,
+}
+
+
+def py_coercer(kind: str, arg_type: FType) -> Callable[[Any], Any]:
+    """The coercion of an argument of static type ``arg_type`` to a parameter ``kind``."""
+    if arg_type.is_list:
+        return lambda v: v if v.__class__ is ExcelError else VALUE
+    return _COERCERS[kind]
+
+
+def py_to_type(t: FType) -> Callable[[Any], Any]:
+    """Conversion of a branch value to the formula's common result type."""
+    if t.kind == "text":
+        return lambda v: None if v is None else (to_text(v) or None)
+    if t.kind == "number":
+        return lambda v: v if v is None or v.__class__ is not bool else (1.0 if v else 0.0)
+    if t.kind == "datetime":
+        return to_datetime
+    return _identity
+
+
+class PyContext:
+    """What special functions get: ``compile(typed)`` for their arguments."""
+
+    def compile(self, typed: Typed) -> Closure:
+        return compile_python(typed)
+
+
+CONTEXT = PyContext()
+
+
+def compile_python(t: Typed) -> Closure:
+    n = t.node
+    if isinstance(n, ast.Number):
+        x = float(n.value)
+        return lambda env: x
+    if isinstance(n, ast.Text):
+        s = n.value or None
+        return lambda env: s
+    if isinstance(n, ast.Boolean):
+        b = n.value
+        return lambda env: b
+    if isinstance(n, ast.ErrorLiteral):
+        e = error_from_code(n.code)
+        return lambda env: e
+    if isinstance(n, ast.Empty):
+        return lambda env: None
+    if isinstance(n, ast.FieldRef):
+        name = t.field.name
+        return lambda env: env.values.get(name)
+    if isinstance(n, ast.LinkFieldRef):
+        key = (t.link.name, t.field.name)
+        return lambda env: env.lists.get(key, [])
+    if isinstance(n, ast.ColumnRef):
+        col = t.field.name
+        return lambda env: env.columns.get(col, [])
+    if isinstance(n, ast.Unary):
+        operand = compile_python(t.args[0])
+        if n.op == "+":
+            return operand
+
+        def negate(env: Env) -> Any:
+            v = to_number(operand(env))
+            return v if v.__class__ is ExcelError else -v
+
+        return negate
+    if isinstance(n, ast.Percent):
+        operand = compile_python(t.args[0])
+
+        def percent(env: Env) -> Any:
+            v = to_number(operand(env))
+            return v if v.__class__ is ExcelError else v / 100
+
+        return percent
+    if isinstance(n, ast.Binary):
+        return _binary(t)
+    if isinstance(n, ast.Call):
+        return _call(t)
+    raise TypeError(f"cannot interpret {n!r}")
+
+
+def _binary(t: Typed) -> Closure:
+    op = t.node.op
+    left, right = compile_python(t.args[0]), compile_python(t.args[1])
+    if op == "&":
+        fn = py_concat
+    elif op in ("=", "<>", "<", "<=", ">", ">="):
+        fn = py_compare(op)
+    else:
+        fn = py_arith(op, t.type)
+
+    def binary(env: Env) -> Any:
+        a = left(env)
+        if a.__class__ is ExcelError:
+            return a
+        b = right(env)
+        if b.__class__ is ExcelError:
+            return b
+        return fn(a, b)
+
+    return binary
+
+
+def _call(t: Typed) -> Closure:
+    spec = t.spec
+    if not spec.is_eager:
+        return spec.build_python(CONTEXT, list(t.args), t)
+    closures = [compile_python(a) for a in t.args]
+    coercers = [py_coercer(spec.param_for(i).kind, a.type) for i, a in enumerate(t.args)]
+    blank_result = [spec.param_for(i).kind in ("date", "datetime") for i in range(len(t.args))]
+    defaults = [p.default for p in spec.params[len(t.args):] if p.optional and not p.repeat]
+    fn = spec.python
+    finish = _finisher(t.type)
+    pairs = list(zip(closures, coercers, blank_result, strict=True))
+
+    def call(env: Env) -> Any:
+        values = []
+        blank = False
+        for closure, coerce, blank_gives_blank in pairs:
+            v = closure(env)
+            if v.__class__ is ExcelError:
+                return v
+            v = coerce(v)
+            if v.__class__ is ExcelError:
+                return v
+            if v is None and blank_gives_blank:
+                blank = True
+            values.append(v)
+        if blank:
+            return None
+        return finish(fn(*values, *defaults))
+
+    return call
+
+
+def _finisher(t: FType) -> Callable[[Any], Any]:
+    if t.kind == "text":
+        return lambda r: r or None
+    if t.kind == "number":
+        def number(r: Any) -> Any:
+            if r is None or r.__class__ is ExcelError:
+                return r
+            return check_number(float(r))
+
+        return number
+    return _identity

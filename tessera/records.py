@@ -1,0 +1,403 @@
+"""Records service: create, read, update, delete (single and bulk) in transactions, with
+history and undo. Input is keyed by field name, field id or 'f_<id>'.
+
+Bulk create uses executemany on SQLite and COPY on PostgreSQL. Bad input anywhere in a call
+raises RecordValidationError listing every bad row/field/value, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tessera import history as hist
+from tessera.errors import FieldValueError, NotFoundError, RecordValidationError
+from tessera.fields.sqltypes import utcnow
+from tessera.schema.catalog import (
+    Bind,
+    FieldInfo,
+    TableInfo,
+    get_table,
+    junction_table,
+    sa_table,
+    transaction,
+)
+from tessera.schema.naming import table_name
+
+__all__ = ["RecordService", "RecordChange", "AfterChange", "read_links", "record_to_dict"]
+
+
+@dataclass(frozen=True)
+class RecordChange:
+    """What a write touched: kind is create, update, before_delete or delete."""
+
+    kind: str
+    table_id: int
+    record_ids: tuple[int, ...]
+    field_ids: tuple[int, ...]
+
+
+AfterChange = Callable[[Connection, RecordChange], None]
+
+
+@dataclass
+class _Parsed:
+    columns: dict[str, Any]
+    links: dict[int, list[int]]          # link field id → target ids
+    field_ids: list[int]
+
+
+def read_links(conn: Connection, field: FieldInfo, record_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Linked record ids per record for one link field."""
+    junction, own, other = junction_table(field)
+    result: dict[int, list[int]] = {rid: [] for rid in record_ids}
+    ids = list(record_ids)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        rows = conn.execute(sa.select(junction.c[own], junction.c[other])
+                            .where(junction.c[own].in_(chunk))
+                            .order_by(junction.c[own], junction.c[other])).all()
+        for own_id, other_id in rows:
+            result[own_id].append(other_id)
+    return result
+
+
+def record_to_dict(table: TableInfo, row: Any, links: Mapping[int, Mapping[int, list[int]]],
+                   *, key: str = "name", fields: Sequence[FieldInfo] | None = None) -> dict[str, Any]:
+    """A row (with id, created_at, updated_at, f_*) → {"id", "created_at", "updated_at", "fields"}."""
+    mapping = row._mapping
+    values: dict[str, Any] = {}
+    for f in fields if fields is not None else table.fields:
+        name = f.name if key == "name" else str(f.id)
+        if f.type == "link":
+            values[name] = list(links.get(f.id, {}).get(mapping["id"], []))
+        else:
+            values[name] = f.field_type.to_json(mapping[f.column], f)
+    return {"id": mapping["id"], "created_at": _json_time(mapping["created_at"]),
+            "updated_at": _json_time(mapping["updated_at"]), "fields": values}
+
+
+def _json_time(value: Any) -> Any:
+    from tessera.fields.sqltypes import format_utc
+
+    return None if value is None else format_utc(value)
+
+
+class RecordService:
+    """Record writes and reads for any table. ``after_change`` callbacks (class-wide list, plus
+    ``self.local_after_change``) run inside the write's transaction."""
+
+    after_change: ClassVar[list[AfterChange]] = []
+
+    def __init__(self, bind: Bind, *, locale: str = "en") -> None:
+        self.bind = bind
+        self.locale = locale
+        self.local_after_change: list[AfterChange] = []
+        self.last_change_set_id: int | None = None
+
+    # --- reads ---------------------------------------------------------------------------
+    def get(self, table_id: int, record_id: int, *, key: str = "name") -> dict[str, Any]:
+        with transaction(self.bind) as conn:
+            table = get_table(conn, table_id)
+            return self._get(conn, table, record_id, key=key)
+
+    def _get(self, conn: Connection, table: TableInfo, record_id: int, *,
+             key: str = "name") -> dict[str, Any]:
+        t = sa_table(table)
+        row = conn.execute(sa.select(t).where(t.c.id == record_id)).first()
+        if row is None:
+            raise NotFoundError("record", record_id)
+        links = {f.id: read_links(conn, f, [record_id]) for f in table.fields if f.type == "link"}
+        return record_to_dict(table, row, links, key=key)
+
+    def history(self, table_id: int, record_id: int) -> list[hist.HistoryEntry]:
+        return hist.record_history(self.bind, table_id, record_id)
+
+    # --- parsing -------------------------------------------------------------------------
+    def _parse(self, conn: Connection, table: TableInfo, values: Mapping[Any, Any],
+               row: int | None, errors: list[FieldValueError]) -> _Parsed:
+        parsed = _Parsed({}, {}, [])
+        for ref, raw in values.items():
+            try:
+                field = table.field(ref)
+            except NotFoundError:
+                errors.append(FieldValueError(str(ref), raw, "the name or id of an existing field",
+                                              "已存在字段的名称或编号", row=row))
+                continue
+            try:
+                stored = field.field_type.parse(raw, field)
+            except FieldValueError as exc:
+                errors.append(exc.at_row(row) if row is not None else exc)
+                continue
+            parsed.field_ids.append(field.id)
+            if field.type == "link":
+                parsed.links[field.id] = stored or []
+            else:
+                parsed.columns[field.column or ""] = stored
+        return parsed
+
+    def _check_links(self, conn: Connection, table: TableInfo, parsed: list[_Parsed],
+                     rows: Sequence[Mapping[Any, Any]], errors: list[FieldValueError],
+                     bulk: bool) -> None:
+        for f in table.fields:
+            if f.type != "link":
+                continue
+            wanted = {i for p in parsed for i in p.links.get(f.id, [])}
+            if not wanted:
+                continue
+            target = sa.table(table_name(f.options["target_table_id"]), sa.column("id"))
+            found: set[int] = set()
+            ids = list(wanted)
+            for start in range(0, len(ids), 900):
+                found |= set(conn.execute(sa.select(target.c.id).where(
+                    target.c.id.in_(ids[start:start + 900]))).scalars())
+            for index, p in enumerate(parsed):
+                missing = [i for i in p.links.get(f.id, []) if i not in found]
+                if missing:
+                    errors.append(FieldValueError(
+                        f.name, missing, "ids of existing records in the linked table",
+                        "被关联表中已存在的记录编号", row=index if bulk else None))
+
+    def _parse_all(self, conn: Connection, table: TableInfo, rows: Sequence[Mapping[Any, Any]],
+                   bulk: bool) -> list[_Parsed]:
+        errors: list[FieldValueError] = []
+        parsed = [self._parse(conn, table, r, i if bulk else None, errors)
+                  for i, r in enumerate(rows)]
+        self._check_links(conn, table, parsed, rows, errors, bulk)
+        if errors:
+            raise RecordValidationError(errors)
+        return parsed
+
+    # --- writes --------------------------------------------------------------------------
+    def create(self, table_id: int, values: Mapping[Any, Any], *,
+               actor: str | None = None) -> dict[str, Any]:
+        with transaction(self.bind) as conn:
+            table = get_table(conn, table_id)
+            [record_id] = self._create(conn, table, [values], actor, bulk=False)
+            return self._get(conn, table, record_id)
+
+    def bulk_create(self, table_id: int, rows: Sequence[Mapping[Any, Any]], *,
+                    actor: str | None = None) -> list[int]:
+        with transaction(self.bind) as conn:
+            table = get_table(conn, table_id)
+            return self._create(conn, table, rows, actor, bulk=True)
+
+    def _create(self, conn: Connection, table: TableInfo, rows: Sequence[Mapping[Any, Any]],
+                actor: str | None, *, bulk: bool, change_set_id: int | None = None,
+                fixed: Sequence[Mapping[str, Any]] | None = None) -> list[int]:
+        parsed = self._parse_all(conn, table, rows, bulk)
+        if not parsed:
+            return []
+        t = sa_table(table)
+        now = utcnow()
+        data_columns = [c.name for c in t.columns if c.name.startswith("f_")]
+        payload = []
+        for index, p in enumerate(parsed):
+            row = {"created_at": now, "updated_at": now, **{c: None for c in data_columns}}
+            row.update(p.columns)
+            if fixed is not None:
+                row.update(fixed[index])
+            payload.append(row)
+        ids = self._insert_rows(conn, t, payload, data_columns, with_ids=fixed is not None)
+        self._write_links(conn, table, ids, parsed, replace=False)
+        cs = change_set_id or hist.new_change_set(conn, table.id, actor, "create")
+        self.last_change_set_id = cs
+        snapshots = self._snapshots(conn, table, ids)
+        hist.write_history(conn, cs, table.id, actor, [
+            hist.HistoryRow(rid, None, "create", None, snapshots[rid]) for rid in ids])
+        self._notify(conn, RecordChange("create", table.id, tuple(ids),
+                                        tuple(f.id for f in table.fields)))
+        return ids
+
+    def _insert_rows(self, conn: Connection, t: sa.Table, payload: list[dict[str, Any]],
+                     data_columns: list[str], *, with_ids: bool) -> list[int]:
+        if with_ids:
+            conn.execute(sa.insert(t), payload)
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.setval(
+                    sa.func.pg_get_serial_sequence(t.name, "id"),
+                    sa.select(sa.func.max(t.c.id)).scalar_subquery())))
+            return [row["id"] for row in payload]
+        if conn.dialect.name != "postgresql":
+            result = conn.execute(sa.insert(t).returning(t.c.id, sort_by_parameter_order=True),
+                                  payload)
+            return list(result.scalars())
+        ids = list(conn.execute(sa.select(sa.func.nextval(
+            sa.func.pg_get_serial_sequence(t.name, "id"))).select_from(
+            sa.func.generate_series(1, len(payload)))).scalars())
+        columns = ["id", "created_at", "updated_at", *data_columns]
+        types = {c.name: c.type for c in t.columns}
+        driver = conn.connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(f"COPY {t.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for rid, row in zip(ids, payload, strict=True):
+                    copy.write_row([rid] + [_copy_value(row[c], types[c])
+                                            for c in columns[1:]])
+        return ids
+
+    def _write_links(self, conn: Connection, table: TableInfo, ids: Sequence[int],
+                     parsed: Sequence[_Parsed], *, replace: bool) -> None:
+        for f in table.fields:
+            if f.type != "link":
+                continue
+            touched = [(rid, p.links[f.id]) for rid, p in zip(ids, parsed, strict=True)
+                       if f.id in p.links]
+            if not touched:
+                continue
+            junction, own, other = junction_table(f)
+            if replace:
+                conn.execute(sa.delete(junction).where(
+                    junction.c[own].in_([rid for rid, _ in touched])))
+            pairs = [{own: rid, other: target} for rid, targets in touched for target in targets]
+            if pairs and self._counterpart_is_single(conn, f):
+                # the other side holds one link: linking here moves the target's link
+                targets = [p[other] for p in pairs]
+                conn.execute(sa.delete(junction).where(junction.c[other].in_(targets)))
+            if pairs:
+                conn.execute(sa.insert(junction), pairs)
+
+    @staticmethod
+    def _counterpart_is_single(conn: Connection, field: FieldInfo) -> bool:
+        """Whether the opposite side of this link (if it exists) allows one link only."""
+        from tessera.schema.catalog import get_field
+
+        if field.options.get("side", "src") == "src":
+            other_id = field.options.get("inverse_field_id")
+        else:
+            other_id = field.options.get("owner_field_id")
+        if not other_id:
+            return False
+        return not get_field(conn, other_id).options.get("many", True)
+
+    def update(self, table_id: int, record_id: int, values: Mapping[Any, Any], *,
+               actor: str | None = None) -> dict[str, Any]:
+        with transaction(self.bind) as conn:
+            table = get_table(conn, table_id)
+            self._update(conn, table, [(record_id, values)], actor, bulk=False)
+            return self._get(conn, table, record_id)
+
+    def bulk_update(self, table_id: int, updates: Sequence[tuple[int, Mapping[Any, Any]]], *,
+                    actor: str | None = None) -> None:
+        with transaction(self.bind) as conn:
+            table = get_table(conn, table_id)
+            self._update(conn, table, updates, actor, bulk=True)
+
+    def _update(self, conn: Connection, table: TableInfo,
+                updates: Sequence[tuple[int, Mapping[Any, Any]]], actor: str | None, *,
+                bulk: bool, kind: str = "update", change_set_id: int | None = None) -> None:
+        ids = [rid for rid, _ in updates]
+        parsed = self._parse_all(conn, table, [v for _, v in updates], bulk)
+        before = self._snapshots(conn, table, ids)
+        missing = [rid for rid in ids if rid not in before]
+        if missing:
+            raise NotFoundError("record", missing[0] if len(missing) == 1 else missing)
+        t = sa_table(table)
+        now = utcnow()
+        for rid, p in zip(ids, parsed, strict=True):
+            conn.execute(sa.update(t).where(t.c.id == rid).values(updated_at=now, **p.columns))
+        self._write_links(conn, table, ids, parsed, replace=True)
+        after = self._snapshots(conn, table, ids)
+        rows: list[hist.HistoryRow] = []
+        changed_fields: set[int] = set()
+        for rid, p in zip(ids, parsed, strict=True):
+            for fid in p.field_ids:
+                old, new = before[rid].get(str(fid)), after[rid].get(str(fid))
+                if old != new:
+                    rows.append(hist.HistoryRow(rid, fid, kind, old, new))
+                    changed_fields.add(fid)
+        if rows:
+            cs = change_set_id or hist.new_change_set(conn, table.id, actor, kind)
+            self.last_change_set_id = cs
+            hist.write_history(conn, cs, table.id, actor, rows)
+        self._notify(conn, RecordChange("update", table.id, tuple(ids),
+                                        tuple(sorted(changed_fields))))
+
+    def delete(self, table_id: int, record_id: int, *, actor: str | None = None) -> None:
+        self.bulk_delete(table_id, [record_id], actor=actor)
+
+    def bulk_delete(self, table_id: int, record_ids: Sequence[int], *,
+                    actor: str | None = None) -> None:
+        with transaction(self.bind) as conn:
+            table = get_table(conn, table_id)
+            self._delete(conn, table, list(record_ids), actor)
+
+    def _delete(self, conn: Connection, table: TableInfo, ids: list[int], actor: str | None,
+                change_set_id: int | None = None) -> None:
+        snapshots = self._snapshots(conn, table, ids)
+        missing = [rid for rid in ids if rid not in snapshots]
+        if missing:
+            raise NotFoundError("record", missing[0] if len(missing) == 1 else missing)
+        all_fields = tuple(f.id for f in table.fields)
+        self._notify(conn, RecordChange("before_delete", table.id, tuple(ids), all_fields))
+        t = sa_table(table)
+        for start in range(0, len(ids), 900):
+            conn.execute(sa.delete(t).where(t.c.id.in_(ids[start:start + 900])))
+        cs = change_set_id or hist.new_change_set(conn, table.id, actor, "delete")
+        self.last_change_set_id = cs
+        hist.write_history(conn, cs, table.id, actor, [
+            hist.HistoryRow(rid, None, "delete", snapshots[rid], None) for rid in ids])
+        self._notify(conn, RecordChange("delete", table.id, tuple(ids), all_fields))
+
+    # --- undo ----------------------------------------------------------------------------
+    def undo(self, change_set_id: int, *, actor: str | None = None) -> int:
+        """Apply the old values of a change set back; the undo is itself a change set."""
+        with transaction(self.bind) as conn:
+            entries = hist.change_set_rows(conn, change_set_id)
+            if not entries:
+                raise NotFoundError("change set", change_set_id)
+            table_id = conn.execute(sa.select(hist.CS.c.table_id).where(
+                hist.CS.c.id == change_set_id)).scalar_one()
+            table = get_table(conn, table_id)
+            cs = hist.new_change_set(conn, table.id, actor, "undo", undo_of=change_set_id)
+            known = {str(f.id) for f in table.fields if not f.read_only}
+            for entry in reversed(entries):
+                if entry.action == "create":
+                    if self._snapshots(conn, table, [entry.record_id]):
+                        self._delete(conn, table, [entry.record_id], actor, cs)
+                elif entry.action == "delete":
+                    snap = entry.old_value or {}
+                    values = {int(k): v for k, v in snap.items() if k in known}
+                    self._create(conn, table, [values], actor, bulk=False, change_set_id=cs,
+                                 fixed=[{"id": entry.record_id}])
+                elif entry.field_id is not None and str(entry.field_id) in known:
+                    if self._snapshots(conn, table, [entry.record_id]):
+                        self._update(conn, table, [(entry.record_id,
+                                                    {entry.field_id: entry.old_value})],
+                                     actor, bulk=False, kind="undo", change_set_id=cs)
+            self.last_change_set_id = cs
+            return cs
+
+    # --- helpers -------------------------------------------------------------------------
+    def _snapshots(self, conn: Connection, table: TableInfo,
+                   ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Current API values of the writable fields, keyed by str(field id), per record."""
+        t = sa_table(table)
+        writable = [f for f in table.fields if not f.read_only]
+        rows: dict[int, dict[str, Any]] = {}
+        id_list = list(ids)
+        for start in range(0, len(id_list), 900):
+            for row in conn.execute(sa.select(t).where(t.c.id.in_(id_list[start:start + 900]))):
+                m = row._mapping
+                rows[m["id"]] = {str(f.id): f.field_type.to_json(m[f.column], f)
+                                 for f in writable if f.type != "link"}
+        for f in writable:
+            if f.type == "link" and rows:
+                for rid, linked in read_links(conn, f, list(rows)).items():
+                    rows[rid][str(f.id)] = linked
+        return rows
+
+    def _notify(self, conn: Connection, change: RecordChange) -> None:
+        for callback in [*type(self).after_change, *self.local_after_change]:
+            callback(conn, change)
+
+
+def _copy_value(value: Any, sql_type: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+

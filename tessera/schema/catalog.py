@@ -1,0 +1,233 @@
+"""Read-side of the metadata: frozen dataclasses for bases, tables, fields and views, and a
+SQLAlchemy ``Table`` for a user table built from its fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from tessera import models as m
+from tessera.errors import NotFoundError
+from tessera.fields import SYSTEM_COLUMNS, FieldType, get_field_type
+from tessera.fields.sqltypes import UtcDateTime
+from tessera.schema.naming import column_name, junction_name, table_name
+
+__all__ = ["Bind", "transaction", "BaseInfo", "FieldInfo", "TableInfo", "ViewInfo",
+           "get_base", "get_table", "get_field", "get_view", "list_bases", "list_tables",
+           "list_views", "sa_table", "junction_table"]
+
+Bind = Engine | Connection
+
+
+@contextmanager
+def transaction(bind: Bind) -> Iterator[Connection]:
+    """A connection in a transaction: a new one for an Engine, else the caller's."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            yield conn
+    elif bind.in_transaction():
+        yield bind
+    else:
+        with bind.begin():
+            yield bind
+
+
+@dataclass(frozen=True)
+class BaseInfo:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    id: int
+    table_id: int
+    name: str
+    type: str
+    options: dict[str, Any]
+    position: int
+    is_primary: bool
+
+    @property
+    def field_type(self) -> FieldType:
+        return get_field_type(self.type)
+
+    @property
+    def column(self) -> str | None:
+        """SQL column holding the value (None for links, which live in a junction)."""
+        if self.type in SYSTEM_COLUMNS:
+            return SYSTEM_COLUMNS[self.type]
+        if self.type == "link":
+            return None
+        return column_name(self.id)
+
+    @property
+    def read_only(self) -> bool:
+        return self.field_type.read_only
+
+    @property
+    def value_kind(self) -> str:
+        return self.field_type.value_kind(self.options)
+
+    @property
+    def junction(self) -> str | None:
+        if self.type != "link":
+            return None
+        return junction_name(self.options.get("owner_field_id") or self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "table_id": self.table_id, "name": self.name, "type": self.type,
+                "options": self.options, "position": self.position,
+                "is_primary": self.is_primary, "read_only": self.read_only}
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    id: int
+    base_id: int
+    name: str
+    position: int
+    fields: tuple[FieldInfo, ...] = field(default_factory=tuple)
+
+    @property
+    def physical_name(self) -> str:
+        return table_name(self.id)
+
+    @property
+    def primary_field(self) -> FieldInfo | None:
+        return next((f for f in self.fields if f.is_primary), None)
+
+    def field(self, ref: str | int) -> FieldInfo:
+        """A field by id (int, digit string or 'f_<id>') or by name (case-insensitive)."""
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            for f in self.fields:
+                if f.id == ref:
+                    return f
+        elif isinstance(ref, str):
+            for f in self.fields:
+                if f.name == ref:
+                    return f
+            folded = ref.casefold()
+            for f in self.fields:
+                if f.name.casefold() == folded:
+                    return f
+            ident = ref[2:] if ref.startswith("f_") else ref
+            if ident.isdigit():
+                return self.field(int(ident))
+        raise NotFoundError("field", ref)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "base_id": self.base_id, "name": self.name,
+                "position": self.position, "fields": [f.to_dict() for f in self.fields]}
+
+
+@dataclass(frozen=True)
+class ViewInfo:
+    id: int
+    table_id: int
+    name: str
+    filters: dict[str, Any] | None
+    sorts: list[dict[str, Any]]
+    hidden_fields: list[int]
+    position: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "table_id": self.table_id, "name": self.name,
+                "filters": self.filters, "sorts": self.sorts,
+                "hidden_fields": self.hidden_fields, "position": self.position}
+
+
+B, T, F, V = m.Base.__table__, m.Table.__table__, m.Field.__table__, m.View.__table__
+
+
+def _field(row: Any) -> FieldInfo:
+    return FieldInfo(row.id, row.table_id, row.name, row.type, dict(row.options or {}),
+                     row.position, bool(row.is_primary))
+
+
+def list_bases(bind: Bind) -> list[BaseInfo]:
+    with transaction(bind) as conn:
+        rows = conn.execute(sa.select(B.c.id, B.c.name).order_by(B.c.id)).all()
+    return [BaseInfo(r.id, r.name) for r in rows]
+
+
+def get_base(bind: Bind, base_id: int) -> BaseInfo:
+    with transaction(bind) as conn:
+        row = conn.execute(sa.select(B.c.id, B.c.name).where(B.c.id == base_id)).first()
+    if row is None:
+        raise NotFoundError("base", base_id)
+    return BaseInfo(row.id, row.name)
+
+
+def get_table(bind: Bind, table_id: int) -> TableInfo:
+    with transaction(bind) as conn:
+        row = conn.execute(sa.select(T).where(T.c.id == table_id)).first()
+        if row is None:
+            raise NotFoundError("table", table_id)
+        fields = conn.execute(
+            sa.select(F).where(F.c.table_id == table_id).order_by(F.c.position, F.c.id)).all()
+    return TableInfo(row.id, row.base_id, row.name, row.position,
+                     tuple(_field(f) for f in fields))
+
+
+def list_tables(bind: Bind, base_id: int) -> list[TableInfo]:
+    with transaction(bind) as conn:
+        ids = conn.execute(sa.select(T.c.id).where(T.c.base_id == base_id)
+                           .order_by(T.c.position, T.c.id)).scalars().all()
+        return [get_table(conn, i) for i in ids]
+
+
+def get_field(bind: Bind, field_id: int) -> FieldInfo:
+    with transaction(bind) as conn:
+        row = conn.execute(sa.select(F).where(F.c.id == field_id)).first()
+    if row is None:
+        raise NotFoundError("field", field_id)
+    return _field(row)
+
+
+def _view(row: Any) -> ViewInfo:
+    return ViewInfo(row.id, row.table_id, row.name, row.filters, list(row.sorts or []),
+                    list(row.hidden_fields or []), row.position)
+
+
+def get_view(bind: Bind, view_id: int) -> ViewInfo:
+    with transaction(bind) as conn:
+        row = conn.execute(sa.select(V).where(V.c.id == view_id)).first()
+    if row is None:
+        raise NotFoundError("view", view_id)
+    return _view(row)
+
+
+def list_views(bind: Bind, table_id: int) -> list[ViewInfo]:
+    with transaction(bind) as conn:
+        rows = conn.execute(sa.select(V).where(V.c.table_id == table_id)
+                            .order_by(V.c.position, V.c.id)).all()
+    return [_view(r) for r in rows]
+
+
+def sa_table(table: TableInfo) -> sa.Table:
+    """The user table as SQLAlchemy Core ``Table`` (id, created_at, updated_at, f_<id>…)."""
+    columns = [sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+               sa.Column("created_at", UtcDateTime(), nullable=False),
+               sa.Column("updated_at", UtcDateTime(), nullable=False)]
+    for f in table.fields:
+        sql_type = f.field_type.sql_type(f.options)
+        if sql_type is not None:
+            columns.append(sa.Column(column_name(f.id), sql_type))
+    return sa.Table(table_name(table.id), sa.MetaData(), *columns, sqlite_autoincrement=True)
+
+
+def junction_table(field: FieldInfo) -> tuple[sa.Table, str, str]:
+    """(junction table, column holding this field's record id, column holding the target's)."""
+    name = field.junction
+    assert name is not None, "junction_table() needs a link field"
+    table = sa.Table(name, sa.MetaData(), sa.Column("src_id", sa.Integer),
+                     sa.Column("dst_id", sa.Integer))
+    if field.options.get("side", "src") == "src":
+        return table, "src_id", "dst_id"
+    return table, "dst_id", "src_id"
