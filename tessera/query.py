@@ -126,7 +126,7 @@ def _value(field: FieldInfo, raw: Any) -> Any:
     if raw is None or raw == "":
         return None
     kind = _kind(field)
-    if not field.read_only and field.type not in ("link", "multi_select", "single_select"):
+    if kind != "text" and not field.read_only and field.type not in ("link", "multi_select"):
         return field.field_type.parse(raw, field)
     try:
         if field.type in ("multi_select", "single_select"):
@@ -284,7 +284,7 @@ def _list_condition(ctx: _Context, col: Any, field: FieldInfo, op: str,
 
 def _json_has(ctx: _Context, col: Any, value: Any) -> sa.ColumnElement[bool]:
     if ctx.dialect == "postgresql":
-        return col.op("@>")(sa.bindparam(None, [value], type_=postgresql.JSONB))
+        return col.op("@>", is_comparison=True)(sa.bindparam(None, [value], type_=postgresql.JSONB))
     each = sa.func.json_each(col).table_valued("value")
     return sa.exists().where(each.c.value == value)
 

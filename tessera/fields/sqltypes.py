@@ -53,4 +53,4 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-JsonValue = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+JsonValue = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")

@@ -7,6 +7,7 @@ and returns a runtime value (see :mod:`tessera.formula.values`).
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from tessera.formula import ast
 from tessera.formula.checker import Typed
 from tessera.formula.operators import py_arith, py_compare, py_concat
-from tessera.formula.types import FType
+from tessera.formula.types import NUMBER, FType
 from tessera.formula.values import (
     VALUE,
     ExcelError,
@@ -136,19 +137,43 @@ def _binary(t: Typed) -> Closure:
         fn = py_concat
     elif op in ("=", "<>", "<", "<=", ">", ">="):
         fn = py_compare(op)
+        if t.args[0].type == t.args[1].type == NUMBER:
+            return _fast(left, right, _FAST_OPS[op], fn, check=False)
     else:
         fn = py_arith(op, t.type)
+        if op in ("+", "-", "*") and t.type == NUMBER and t.args[0].type == t.args[1].type == NUMBER:
+            return _fast(left, right, _FAST_OPS[op], fn, check=True)
 
-    def binary(env: Env) -> Any:
-        a = left(env)
-        if a.__class__ is ExcelError:
-            return a
-        b = right(env)
-        if b.__class__ is ExcelError:
-            return b
-        return fn(a, b)
+    # fn propagates the operands' errors: the left one (or its coercion error) first.
+    return lambda env: fn(left(env), right(env))
 
-    return binary
+
+_FAST_OPS = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "=": operator.eq, "<>": operator.ne,
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _fast(left: Closure, right: Closure, op: Callable[[Any, Any], Any], general: Callable[[Any, Any], Any],
+          check: bool) -> Closure:
+    """Two non-blank numbers take the direct path; anything else the general one."""
+    if check:
+        def arith(env: Env) -> Any:
+            a, b = left(env), right(env)
+            if a.__class__ is float and b.__class__ is float:
+                r = op(a, b)
+                return r if r - r == 0.0 else NUM  # r - r is NaN for inf/NaN
+            return general(a, b)
+
+        return arith
+
+    def compare(env: Env) -> Any:
+        a, b = left(env), right(env)
+        if a.__class__ is float and b.__class__ is float:
+            return op(a, b)
+        return general(a, b)
+
+    return compare
 
 
 def _call(t: Typed) -> Closure:

@@ -96,7 +96,7 @@ def sql_arith(ctx: SqlContext, op: str, left: SqlValue, lt: FType, right: SqlVal
         v = x / F.nullif(y, 0.0)
         err = first_error(err, when_error(y == 0, "#DIV/0!"))
     else:
-        bad = sa.or_(sa.and_(x == 0, y <= 0), sa.and_(x < 0, y != F.floor(y)))
+        bad = sa.or_(sa.and_(x == 0, y <= 0), sa.and_(x < 0, y != ctx.floor(y)))
         v = sa.case((bad, None), (x == 0, 0.0), else_=F.power(x, y))
         op_err = sa.case(
             (sa.and_(x == 0, y < 0), ctx.text("#DIV/0!")),
@@ -169,8 +169,8 @@ def _sql_key(ctx: SqlContext, sv: SqlValue, t: FType, cls: int) -> Any:
     """The comparable SQL value of ``sv`` in class ``cls`` (blank becomes the class default)."""
     if cls == 1:
         return ctx.lower(convert(ctx, sv, t, "text").value)
-    if cls == 2:
-        return convert(ctx, sv, t, "boolean").value
+    if cls == 2:  # booleans compare as 0/1 (PostgreSQL booleans and SQLite ints alike)
+        return sa.case((convert(ctx, sv, t, "boolean").value, 1), else_=0)
     return convert(ctx, sv, t, "number").value
 
 
@@ -203,7 +203,7 @@ def sql_compare(ctx: SqlContext, op: str, left: SqlValue, lt: FType, right: SqlV
 
 
 def _blank_key(ctx: SqlContext, cls: int) -> Any:
-    return {0: ctx.number(0), 1: ctx.text(""), 2: ctx.boolean(False)}[cls]
+    return {0: ctx.number(0), 1: ctx.text(""), 2: sa.literal(0)}[cls]
 
 
 # ----- text concatenation -------------------------------------------------------------------

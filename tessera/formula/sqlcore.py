@@ -111,6 +111,16 @@ class SqlContext:
     def length(self, e: Expr) -> Expr:
         return sa.cast(F.length(e), sa.Float(53))
 
+    def floor(self, x: Expr) -> Expr:
+        """floor(x) as a double. SQLAlchemy's pysqlite dialect replaces SQLite's floor() with
+        Python's math.floor (an int, raising on NULL), so SQLite gets guarded: doubles of
+        magnitude >= 2**52 are integers already."""
+        if self.pg:
+            return F.floor(x)
+        return sa.case(
+            (x.is_(None), None), (F.abs(x) >= 4503599627370496.0, x), else_=F.floor(x) * 1.0
+        )
+
     # ----- dates ----------------------------------------------------------------------------
     def serial(self, e: Expr, kind: str) -> Expr:
         """Excel serial number of a date / datetime (NULL stays NULL)."""
@@ -123,7 +133,7 @@ class SqlContext:
 
     def serial_to_date(self, n: Expr) -> Expr:
         if not self.pg:
-            return F.date(F.floor(n) + 2415018.5)
+            return F.date(n + 2415018.5)  # date() of a julian day drops the time: floor
         return sa.cast(sa.literal(dt.date(1899, 12, 30)), sa.Date) + sa.cast(F.floor(n), sa.Integer)
 
     def serial_to_datetime(self, n: Expr) -> Expr:
@@ -166,7 +176,7 @@ class SqlContext:
 
 def convert(ctx: SqlContext, sv: SqlValue, src: FType, kind: str) -> SqlValue:
     """``sv`` (of static type ``src``) coerced to ``kind``; errors of the coercion appended."""
-    if kind == "any" or (kind == src.kind and not src.is_list):
+    if kind == "any" and not src.is_list:
         return sv
     if src.is_list:
         return SqlValue(ctx.null(FType(kind)), first_error(sv.error, error_literal("#VALUE!")))
@@ -223,6 +233,8 @@ def _to_date(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:
     v, k = sv.value, src.kind
     if k == "blank":
         return SqlValue(ctx.null(FType("date")), sv.error)
+    if k == "date":
+        return sv
     if k == "datetime":
         return SqlValue(ctx.as_date(v), sv.error)
     if k == "number":
@@ -238,6 +250,8 @@ def _to_datetime(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:
     v, k = sv.value, src.kind
     if k == "blank":
         return SqlValue(ctx.null(FType("datetime")), sv.error)
+    if k == "datetime":
+        return sv
     if k == "date":
         return SqlValue(ctx.as_datetime(v), sv.error)
     if k == "number":

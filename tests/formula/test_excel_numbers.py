@@ -285,7 +285,9 @@ def test_multiples_agree(spec: tuple, x: float, m: float, sql_engines: dict) -> 
 
 
 @settings(max_examples=500, deadline=None)
-@given(x=st.one_of(finite, st.sampled_from([1e23, -2.724374642018051e16, 5e-324, 9007199254740993.0])))
+@given(
+    x=st.one_of(finite, st.sampled_from([1e23, -2.724374642018051e16, 5e-324, 9007199254740993.0]))
+)
 def test_decimal_value_matches_postgresql(x: float, sql_engines: dict) -> None:
     """numbers.decimal_of is PostgreSQL's float8::text (shortest, bounds excluded)."""
     assert float(numbers.decimal_of(x)) == x  # reads back as the same double

@@ -7,7 +7,13 @@ import sqlalchemy as sa
 from alembic import command
 
 from tessera import schema_ops as schema
-from tessera.errors import NameConflictError, NotFoundError, SchemaError
+from tessera.errors import (
+    NameConflictError,
+    NotFoundError,
+    QueryError,
+    RecordValidationError,
+    SchemaError,
+)
 from tessera.migrate import alembic_config, current_revision
 
 
@@ -93,7 +99,7 @@ def test_links_with_inverse_and_cascade(engine, records, make_table):
         {"Name": "v3", "Customer": str(wang)}])
     assert records.get(customers.id, li)["fields"]["Visits"] == [v1, v2]
     assert records.get(visits.id, v3)["fields"]["Customer"] == [wang]
-    with pytest.raises(Exception) as info:
+    with pytest.raises(RecordValidationError) as info:
         records.create(visits.id, {"Name": "v4", "Customer": [li, wang]})
     assert "one record id" in str(info.value)
 
@@ -112,7 +118,7 @@ def test_link_to_missing_record_is_rejected(engine, records, make_table):
     a = make_table("A", [])
     b = make_table("B", [])
     schema.add_field(engine, a.id, "Bs", "link", {"target_table_id": b.id})
-    with pytest.raises(Exception) as info:
+    with pytest.raises(RecordValidationError) as info:
         records.create(a.id, {"Name": "x", "Bs": [99]})
     assert "existing records" in str(info.value)
     assert records.bulk_create(a.id, []) == []
@@ -129,7 +135,7 @@ def test_views_persist_settings(engine, make_table):
     assert again.hidden_fields == [table.field("Note").id]
     updated = schema.update_view(engine, view.id, sorts=[], name="All adults")
     assert (updated.name, updated.sorts, updated.filters) == ("All adults", [], again.filters)
-    with pytest.raises(Exception):
+    with pytest.raises(QueryError):
         schema.update_view(engine, view.id, filters={"field": "Age", "op": "contains",
                                                      "value": 1})
     schema.delete_view(engine, view.id)

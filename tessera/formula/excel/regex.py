@@ -107,8 +107,10 @@ def to_postgres(pattern: str) -> str:
             out.append("(")
             i = close + 1
             continue
-        elif c == "(" and pattern.startswith("(?", i) and not pattern.startswith(
-            ("(?:", "(?=", "(?!", "(?<=", "(?<!"), i
+        elif (
+            c == "("
+            and pattern.startswith("(?", i)
+            and not pattern.startswith(("(?:", "(?=", "(?!", "(?<=", "(?<!"), i)
         ):
             if i > 0 or not pattern.startswith("(?i)"):
                 raise UnsupportedPattern("unsupported (?...) group; only a leading (?i) flag")

@@ -36,6 +36,8 @@ def _cond(ctx: SqlContext, a: Typed) -> SqlValue:
 
 def _py_cond(ctx: Any, a: Typed) -> Callable[[Env], Any]:
     inner, coerce = ctx.compile(a), py_coercer("boolean", a.type)
+    if a.type == BOOLEAN and a.origin == "expr":
+        return inner  # callers treat a blank (None) as FALSE
 
     def run(env: Env) -> Any:
         v = inner(env)
@@ -48,6 +50,8 @@ def _py_branch(ctx: Any, a: Typed, t: FType) -> Callable[[Env], Any]:
     inner, to_type = ctx.compile(a), py_to_type(t)
     if a.type.is_list:
         return lambda env: VALUE
+    if a.type == t and t.kind != "text":
+        return inner
 
     def run(env: Env) -> Any:
         v = inner(env)
@@ -77,9 +81,11 @@ def _if_python(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
 
     def run(env: Env) -> Any:
         c = cond(env)
-        if c.__class__ is ExcelError:
-            return c
-        return then(env) if c else other(env)
+        if c is True:
+            return then(env)
+        if c is False or c is None:
+            return other(env)
+        return c  # an error
 
     return run
 

@@ -67,7 +67,7 @@ def _py_mod(a: float, b: float) -> Any:
 
 
 def _sql_mod(c: SqlContext, a: Any, b: Any) -> SqlValue:
-    return SqlValue(a - b * F.floor(a / F.nullif(b, 0.0)), when_error(b == 0, "#DIV/0!"))
+    return SqlValue(a - b * c.floor(a / F.nullif(b, 0.0)), when_error(b == 0, "#DIV/0!"))
 
 
 define(FunctionSpec(
@@ -119,7 +119,7 @@ def _int_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
     n = convert(ctx, raw, args[0].type, "number")
     if t.type.kind == "date":
         return SqlValue(sa.case((raw.value.is_(None), None), else_=ctx.serial_to_date(n.value)), n.error)
-    return SqlValue(F.floor(n.value), n.error)
+    return SqlValue(ctx.floor(n.value), n.error)
 
 
 define(FunctionSpec(
@@ -182,10 +182,11 @@ def _sql_partials(ctx: SqlContext, args: list[Typed]) -> list[_Partial]:
         if a.origin == "expr":
             n = convert(ctx, ctx.compile(a), a.type, "number")
             x = n.value
-            out.append(_Partial(x, 1, x, x, F.ln(F.abs(F.nullif(x, 0.0))), sa.case((x < 0, 1), else_=0),
+            out.append(_Partial(x, sa.literal(1), x, x, F.ln(F.abs(F.nullif(x, 0.0))), sa.case((x < 0, 1), else_=0),
                                 sa.case((x == 0, 1), else_=0), n.error))
         elif not _contributes(a):
-            out.append(_Partial(0.0, 0, None, None, 0.0, 0, 0, None))
+            zero, none = sa.literal(0), ctx.null(NUMBER)
+            out.append(_Partial(ctx.number(0), zero, none, none, ctx.number(0), zero, zero, None))
         elif a.origin == "field":
             v = ctx.compile(a).value
             x = ctx.serial(v, a.type.kind) if is_date_like(a.type) else v

@@ -74,7 +74,7 @@ def _py_right(s: str, n: float) -> Any:
 
 def _count(c: SqlContext, n: Any) -> Any:
     """A character count as an SQL integer (negative counts are an error, clamped to 0)."""
-    return sa.cast(F.floor(sa.case((n < 0, 0.0), (n > 1e9, 1e9), else_=n)), sa.Integer)
+    return sa.cast(c.floor(sa.case((n < 0, 0.0), (n > 1e9, 1e9), else_=n)), sa.Integer)
 
 
 def _sql_left(c: SqlContext, s: Any, n: Any) -> SqlValue:

@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION tx__fmt_sections(fmt text) RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
 DECLARE
   sections text[] := '{}';
-  current text := '';
+  piece text := '';
   i integer := 1;
   n integer := length(fmt);
   c text;
@@ -18,19 +18,19 @@ BEGIN
     IF c = '"' THEN
       quoted := NOT quoted;
     ELSIF c = '\' AND NOT quoted AND i + 1 <= n THEN
-      current := current || substr(fmt, i, 2);
+      piece := piece || substr(fmt, i, 2);
       i := i + 2;
       CONTINUE;
     ELSIF c = ';' AND NOT quoted THEN
-      sections := sections || current;
-      current := '';
+      sections := sections || piece;
+      piece := '';
       i := i + 1;
       CONTINUE;
     END IF;
-    current := current || c;
+    piece := piece || c;
     i := i + 1;
   END LOOP;
-  RETURN sections || current;
+  RETURN sections || piece;
 END
 $fn$;
 
@@ -139,7 +139,7 @@ RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
 DECLARE
   n integer := coalesce(array_length(kinds, 1), 0);
-  out text[];
+  pieces text[];
   i integer;
   k integer;
   exp_at integer;
@@ -148,7 +148,7 @@ DECLARE
   frac_ph integer[] := '{}';
   exp_ph integer[] := '{}';
   last_digit integer := 0;
-  grouping boolean := false;
+  use_grouping boolean := false;
   scale integer := 0;
   pct integer := 0;
   d numeric;
@@ -160,7 +160,7 @@ DECLARE
   whole text;
   fraction text;
   remaining text;
-  trailing boolean := true;
+  trimming boolean := true;
   digit text;
   general text;
   zeros integer;
@@ -201,7 +201,7 @@ BEGIN
   FOR i IN 1..n LOOP
     IF kinds[i] = ',' AND cardinality(int_ph) > 0
         AND int_ph[1] < i AND i < int_ph[cardinality(int_ph)] THEN
-      grouping := true;
+      use_grouping := true;
     ELSIF kinds[i] = ',' AND last_digit >= 1 AND last_digit < i AND i < exp_at THEN
       scale := scale + 1;
     END IF;
@@ -225,47 +225,47 @@ BEGIN
   END IF;
   whole := ltrim(split_part(d::text, '.', 1), '0');
   fraction := rpad(split_part(d::text, '.', 2), places, '0');
-  out := array_fill(''::text, ARRAY[greatest(n, 1)]);
+  pieces := array_fill(''::text, ARRAY[greatest(n, 1)]);
   FOR i IN 1..n LOOP
     IF kinds[i] IN ('lit', chr(37)) THEN
-      out[i] := texts[i];
+      pieces[i] := texts[i];
     ELSIF kinds[i] = '.' AND i = point_at THEN
-      out[i] := '.';
+      pieces[i] := '.';
     END IF;
   END LOOP;
-  IF grouping THEN
+  IF use_grouping THEN
     zeros := 0;
     FOREACH i IN ARRAY int_ph LOOP
       IF kinds[i] = '0' THEN
         zeros := zeros + 1;
       END IF;
     END LOOP;
-    out[int_ph[1]] := tx__fmt_group(lpad(whole, greatest(zeros, length(whole)), '0'));
+    pieces[int_ph[1]] := tx__fmt_group(lpad(whole, greatest(zeros, length(whole)), '0'));
   ELSE
     remaining := whole;
     FOR k IN REVERSE cardinality(int_ph)..1 LOOP
       i := int_ph[k];
       IF remaining <> '' THEN
         IF k = 1 THEN
-          out[i] := remaining;
+          pieces[i] := remaining;
           remaining := '';
         ELSE
-          out[i] := right(remaining, 1);
+          pieces[i] := right(remaining, 1);
           remaining := left(remaining, -1);
         END IF;
       ELSE
-        out[i] := CASE kinds[i] WHEN '0' THEN '0' WHEN '#' THEN '' ELSE ' ' END;
+        pieces[i] := CASE kinds[i] WHEN '0' THEN '0' WHEN '#' THEN '' ELSE ' ' END;
       END IF;
     END LOOP;
   END IF;
   FOR k IN REVERSE places..1 LOOP
     i := frac_ph[k];
     digit := substr(fraction, k, 1);
-    IF trailing AND digit = '0' AND kinds[i] <> '0' THEN
-      out[i] := CASE WHEN kinds[i] = '#' THEN '' ELSE ' ' END;
+    IF trimming AND digit = '0' AND kinds[i] <> '0' THEN
+      pieces[i] := CASE WHEN kinds[i] = '#' THEN '' ELSE ' ' END;
     ELSE
-      trailing := false;
-      out[i] := digit;
+      trimming := false;
+      pieces[i] := digit;
     END IF;
   END LOOP;
   IF exp_at <= n THEN
@@ -275,13 +275,13 @@ BEGIN
         zeros := zeros + 1;
       END IF;
     END LOOP;
-    out[exp_at] := substr(texts[exp_at], 1, 1)
+    pieces[exp_at] := substr(texts[exp_at], 1, 1)
       || CASE WHEN exponent < 0 THEN '-' WHEN substr(texts[exp_at], 2, 1) = '+' THEN '+' ELSE '' END;
     IF cardinality(exp_ph) > 0 THEN
-      out[exp_ph[1]] := lpad(abs(exponent)::text, greatest(zeros, length(abs(exponent)::text)), '0');
+      pieces[exp_ph[1]] := lpad(abs(exponent)::text, greatest(zeros, length(abs(exponent)::text)), '0');
     END IF;
   END IF;
-  RETURN array_to_string(out, '');
+  RETURN array_to_string(pieces, '');
 END
 $fn$;
 
@@ -305,8 +305,8 @@ DECLARE
   p integer;
   size integer;
   kind text;
-  before text;
-  after text;
+  prev_kind text;
+  next_kind text;
   hour integer;
   label text;
 BEGIN
@@ -318,9 +318,9 @@ BEGIN
   FOR p IN 1..coalesce(cardinality(dated), 0) LOOP
     i := dated[p];
     IF kinds[i] = 'm' AND length(texts[i]) <= 2 THEN
-      before := CASE WHEN p > 1 THEN kinds[dated[p - 1]] ELSE '' END;
-      after := CASE WHEN p < cardinality(dated) THEN kinds[dated[p + 1]] ELSE '' END;
-      IF before = 'h' OR after = 's' THEN
+      prev_kind := CASE WHEN p > 1 THEN kinds[dated[p - 1]] ELSE '' END;
+      next_kind := CASE WHEN p < cardinality(dated) THEN kinds[dated[p + 1]] ELSE '' END;
+      IF prev_kind = 'h' OR next_kind = 's' THEN
         minutes := minutes || i;
       END IF;
     END IF;
@@ -372,7 +372,7 @@ BEGIN
 END
 $fn$;
 
--- Format an Excel serial (1900 system) with a date section. NULL = #VALUE! out of range.
+-- Format an Excel serial (1900 system) with a date section. NULL = #VALUE! pieces of range.
 CREATE OR REPLACE FUNCTION tx__fmt_serial(kinds text[], texts text[], serial double precision)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
@@ -380,7 +380,7 @@ DECLARE
   seconds bigint;
   days bigint;
   secs bigint;
-  day date;
+  the_day date;
 BEGIN
   IF NOT tx__finite(serial) OR serial < 0 OR serial >= 2958466 THEN
     RETURN NULL;
@@ -398,9 +398,9 @@ BEGIN
     RETURN tx__fmt_date(kinds, texts, 1900, 2, 29, 3, (secs / 3600)::integer,
                         mod(secs / 60, 60)::integer, mod(secs, 60)::integer);
   END IF;
-  day := CASE WHEN days < 60 THEN date '1899-12-31' ELSE date '1899-12-30' END + days::integer;
-  RETURN tx__fmt_date(kinds, texts, extract(year FROM day)::integer,
-                      extract(month FROM day)::integer, extract(day FROM day)::integer,
+  the_day := CASE WHEN days < 60 THEN date '1899-12-31' ELSE date '1899-12-30' END + days::integer;
+  RETURN tx__fmt_date(kinds, texts, extract(year FROM the_day)::integer,
+                      extract(month FROM the_day)::integer, extract(day FROM the_day)::integer,
                       mod(days + 6, 7)::integer, (secs / 3600)::integer,
                       mod(secs / 60, 60)::integer, mod(secs, 60)::integer);
 END
@@ -442,11 +442,11 @@ DECLARE
   kinds text[];
   texts text[];
   t timestamp := date_trunc('second', value);
-  day date;
+  the_day date;
   days integer;
   micro integer;
 BEGIN
-  SELECT k.kinds, k.texts INTO kinds, texts FROM tx__fmt_tokens(tx__fmt_sections(fmt)[1]) AS k;
+  SELECT k.kinds, k.texts INTO kinds, texts FROM tx__fmt_tokens((tx__fmt_sections(fmt))[1]) AS k;
   IF tx__fmt_is_date(kinds) THEN
     IF value - t >= interval '0.5 second' THEN
       IF t >= timestamp '9999-12-31 23:59:59' THEN
@@ -459,8 +459,8 @@ BEGIN
                         extract(dow FROM t)::integer, extract(hour FROM t)::integer,
                         extract(minute FROM t)::integer, floor(extract(second FROM t))::integer);
   END IF;
-  day := value::date;
-  days := day - CASE WHEN day >= date '1900-03-01' THEN date '1899-12-30' ELSE date '1899-12-31' END;
+  the_day := value::date;
+  days := the_day - CASE WHEN the_day >= date '1900-03-01' THEN date '1899-12-30' ELSE date '1899-12-31' END;
   IF days < 1 THEN
     RETURN NULL;
   END IF;

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from tests.formula.cases import Case, E
+from . import Case, E
 
 D = dt.date
 T = dt.datetime
@@ -103,9 +103,11 @@ CASES = [
     Case("{Empty}<1", True, {"Empty": None}),
     Case('{Empty}<"a"', True, {"Empty": None}),
     Case("{E1}={E2}", True, {"E1": None, "E2": None}),
-    Case("{T}=0", True, {"T": None, "X": "a"}, id="blank-text-field-eq-0"),
-    Case("{T}>5", False, {"T": None}),
-    Case('{N}=""', True, {"N": None}, id="blank-number-field-eq-empty"),
+    Case("{T}=0", [True, False], rows=[{"T": None}, {"T": "a"}], id="blank-text-field-eq-0"),
+    Case("{T}<5", [True, False], rows=[{"T": None}, {"T": "a"}], id="blank-text-field-lt-5"),
+    Case('{N}=""', [True, False], rows=[{"N": None}, {"N": 0.5}], id="blank-number-field-eq-empty"),
+    Case("{B}=0", [True, False], rows=[{"B": None}, {"B": True}], id="blank-bool-field-eq-0"),
+    Case('{N}>"a"', [False, False], rows=[{"N": None}, {"N": 2}], id="number-field-vs-text"),
     Case("{T}=1", False, {"T": "1"}),
     Case("{B}=TRUE", True, {"B": True}),
     Case("{B}=0", False, {"B": False}, id="false-vs-0-different-types"),
@@ -128,10 +130,11 @@ CASES = [
     Case("{D}*1", 45000.0, {"D": D(2023, 3, 15)}, id="date-serial"),
     Case("-{D}", -45000.0, {"D": D(2023, 3, 15)}),
     Case("{D}+{N}", T(2024, 1, 2), {"D": D(2024, 1, 1), "N": 1}, id="date-plus-number-field"),
-    Case("{D}+7", None, {"D": None}, id="blank-date-plus"),
+    Case("{D}+7", 7.0, {"D": None}, id="blank-plus-7"),
+    Case("{D}+7", [D(1900, 1, 6), D(2024, 1, 8)], rows=[{"D": None}, {"D": D(2024, 1, 1)}], id="blank-date-is-serial-0"),
     Case("{T}+1", T(2024, 1, 2, 8, 0), {"T": T(2024, 1, 1, 8)}),
     # rows and ALL()
-    Case("{A}*2", [2.0, 4.0, None], rows=[{"A": 1}, {"A": 2}, {"A": None}], id="rows"),
+    Case("{A}*2", [2.0, 4.0, 0.0], rows=[{"A": 1}, {"A": 2}, {"A": None}], id="rows"),
     Case("{A}/SUM(ALL({A}))", [0.25, 0.75], rows=[{"A": 1}, {"A": 3}], id="share-of-column"),
     Case("{A}=MAX(ALL({A}))", [False, True, False], rows=[{"A": 1}, {"A": 3}, {"A": 2}]),
     # lists where a scalar is expected

@@ -1,0 +1,1 @@
+"""Storage tests: every case on SQLite and PostgreSQL."""
