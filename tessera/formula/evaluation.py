@@ -22,7 +22,7 @@ from tessera.formula.parser import parse
 from tessera.formula.sqlcompile import compile_sql
 from tessera.formula.sqlcore import SqlContext
 from tessera.formula.types import FType
-from tessera.formula.values import ExcelError, error_from_code
+from tessera.formula.values import error_from_code
 
 __all__ = ["evaluate", "evaluate_sql", "typed_formula"]
 
@@ -155,4 +155,4 @@ def _from_sql(value: Any, error: Any, t: FType) -> Any:
         if isinstance(value, dt.datetime):
             return value.replace(microsecond=0)
         return dt.datetime(value.year, value.month, value.day)
-    return value if not isinstance(value, ExcelError) else value
+    return value

@@ -17,6 +17,7 @@ from tessera.formula.checker import Typed
 from tessera.formula.operators import py_arith, py_compare, py_concat
 from tessera.formula.types import NUMBER, FType
 from tessera.formula.values import (
+    NUM,
     VALUE,
     ExcelError,
     check_number,

@@ -71,11 +71,19 @@ class FunctionSpec:
 
     @property
     def signature(self) -> str:
+        return self.signature_for("en")
+
+    def signature_for(self, language: str = "en") -> str:
+        """``LEFT(text, [count])`` / ``LEFT(文本, [字符数])`` for autocomplete."""
+        zh = language.lower().startswith("zh")
         parts = []
         for p in self.params:
-            text = p.name + (", ..." if p.repeat else "")
+            text = (PARAM_NAMES_ZH[p.name] if zh else p.name) + (", ..." if p.repeat else "")
             parts.append(f"[{text}]" if p.optional else text)
         return f"{self.name}({', '.join(parts)})"
+
+    def description_for(self, language: str = "en") -> str:
+        return self.description_zh if language.lower().startswith("zh") else self.description_en
 
     @property
     def is_eager(self) -> bool:
@@ -84,6 +92,15 @@ class FunctionSpec:
     def result_type(self, args: list[Any]) -> FType:
         return self.returns(args) if callable(self.returns) else self.returns
 
+
+# Chinese names of parameters, for signatures (a test requires every parameter name here).
+PARAM_NAMES_ZH = {
+    "number": "数值", "digits": "位数", "divisor": "除数", "power": "幂", "value": "值",
+    "text": "文本", "count": "字符数", "condition": "条件", "value_if_true": "条件成立时的值",
+    "value_if_false": "条件不成立时的值", "more": "更多", "expression": "表达式", "result": "结果",
+    "value_if_error": "出错时的值", "logical": "逻辑值", "year": "年", "month": "月", "day": "日",
+    "date": "日期",
+}
 
 REGISTRY: dict[str, FunctionSpec] = {}
 

@@ -72,7 +72,7 @@ class Analysis:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "tokens": [t.__dict__ if hasattr(t, "__dict__") else _token_dict(t) for t in self.tokens],
+            "tokens": [_token_dict(t) for t in self.tokens],
             "fields": self.fields,
             "result_type": self.result_type,
             "errors": [e.to_dict() for e in self.errors],

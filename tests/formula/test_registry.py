@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tessera.formula.registry import REGISTRY, all_functions, lookup
+from tessera.formula.registry import PARAM_NAMES_ZH, REGISTRY, all_functions, lookup
 
 from .cases import all_cases
 
@@ -37,6 +37,9 @@ def test_function_is_complete(spec) -> None:
     assert spec.description_en.strip() and spec.description_zh.strip()
     assert re.search(r"[\u4e00-\u9fff]", spec.description_zh), "Chinese description expected"
     assert spec.signature.startswith(spec.name + "(")
+    assert all(p.name in PARAM_NAMES_ZH for p in spec.params), "add the Chinese parameter name"
+    assert spec.signature_for("zh-CN").startswith(spec.name + "(")
+    assert spec.description_for("zh-CN") == spec.description_zh
     assert spec.category in {"logic", "math", "text", "date", "lists"}
     for name in (spec.name, *spec.aliases):
         assert REGISTRY[name.upper()] is spec
@@ -46,3 +49,10 @@ def test_function_is_complete(spec) -> None:
 def test_function_has_conformance_cases(spec) -> None:
     counts = _case_counts()
     assert counts.get(spec.name, 0) >= MIN_CASES_PER_FUNCTION, f"add cases for {spec.name} in tests/formula/cases/"
+
+
+def test_signatures_read_well() -> None:
+    assert lookup("LEFT").signature == "LEFT(text, [count])"
+    assert lookup("LEFT").signature_for("zh-CN") == "LEFT(文本, [字符数])"
+    assert lookup("SUM").signature == "SUM(value, ...)"
+    assert lookup("IF").signature == "IF(condition, value_if_true, [value_if_false])"
