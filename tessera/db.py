@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +45,10 @@ def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return sa.create_engine(url, **kwargs)
 
 
+def _sql_floor(x: Any) -> float | None:
+    return None if x is None else float(math.floor(x))
+
+
 def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     # Importing the formula runtime registers its SQLite functions through on_sqlite_connect.
     import tessera.formula.sqlite_functions  # noqa: F401
@@ -63,6 +68,9 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         cursor.close()
         for hook in _sqlite_hooks:
             hook(dbapi_connection)
+        # SQLAlchemy's pysqlite dialect installs Python's math.floor as floor(), which returns an
+        # int and raises on NULL; SQLite's own floor() returns REAL and NULL for NULL.
+        dbapi_connection.create_function("floor", 1, _sql_floor, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

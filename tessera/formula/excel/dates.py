@@ -26,6 +26,7 @@ accepted wherever a date is expected); on PostgreSQL as ``date`` / ``timestamp``
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -120,7 +121,7 @@ def serial_to_date(n: float) -> dt.date | None:
 def serial_to_datetime(n: float) -> dt.datetime | None:
     """The datetime of an Excel serial, rounded to the nearest second (halves up). None =
     #NUM! (outside serials 0–2958465.99999)."""
-    if not _finite(n) or n < 0:
+    if not _finite(n) or n < 0 or n >= MAX_SERIAL + 1:
         return None
     seconds = math.floor(n * 86400 + 0.5)
     if seconds > (MAX_SERIAL + 1) * 86400 - 1:
@@ -159,9 +160,9 @@ def _from_serial_int(serial: int) -> dt.date | None:
 def excel_date(year: float, month: float, day: float) -> dt.date | None:
     """Excel DATE: arguments truncated toward zero; years 0–1899 mean 1900–3799; months and
     days overflow into the next/previous months and years (DATE(2024,14,1) = 2025-02-01,
-    DATE(2024,1,0) = 2023-12-31). None = #NUM! (year < 0 or >= 10000, or a result outside
-    1899-12-30..9999-12-31)."""
-    if not _finite(year, month, day):
+    DATE(2024,1,0) = 2023-12-31). None = #NUM! (year < 0 or >= 10000, an argument of
+    magnitude 2^53 or more, or a result outside 1899-12-30..9999-12-31)."""
+    if not _finite(year, month, day) or max(abs(year), abs(month), abs(day)) >= 2**53:
         return None
     y, m, d = int(year), int(month), int(day)
     if y < 0 or y >= 10000:
@@ -183,8 +184,7 @@ def _as_date(d: dt.date) -> dt.date | None:
 
 
 def _month_length(year: int, month: int) -> int:
-    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-    return (nxt - dt.timedelta(days=1)).day
+    return calendar.monthrange(year, month)[1]
 
 
 def _shift_month(d: dt.date, months: float) -> tuple[int, int] | None:

@@ -9,11 +9,13 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
   SELECT CASE WHEN d BETWEEN DATE '1899-12-30' AND DATE '9999-12-31' THEN d END
 $fn$;
 
--- Truncation toward zero of a finite double; NULL for NaN / infinities.
+-- Truncation toward zero of a double argument, exact; NULL (#NUM!) for NaN, infinities and
+-- magnitudes from 2^53 on (no date can come of them).
 CREATE OR REPLACE FUNCTION tx__trunc_arg(x double precision) RETURNS numeric
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-  SELECT CASE WHEN x IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8) THEN NULL
-              ELSE trunc(x::numeric) END
+  SELECT CASE WHEN x IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8)
+                   OR abs(x) >= 9007199254740992 THEN NULL
+              ELSE trunc(x)::bigint::numeric END
 $fn$;
 
 -- The date of a serial counted in whole days; NULL (#NUM!) outside 0..2958465.
@@ -160,7 +162,7 @@ BEGIN
   IF months IN ('Infinity'::float8, '-Infinity'::float8, 'NaN'::float8) OR abs(months) > 1e6 THEN
     RETURN NULL;
   END IF;
-  total := extract(year FROM d) * 12 + extract(month FROM d) - 1 + trunc(months::numeric);
+  total := extract(year FROM d) * 12 + extract(month FROM d) - 1 + trunc(months)::integer;
   years := tx__floor_div(total, 12);
   IF years < 1899 OR years > 9999 THEN
     RETURN NULL;
