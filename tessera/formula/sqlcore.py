@@ -125,7 +125,10 @@ class SqlContext:
     def serial(self, e: Expr, kind: str) -> Expr:
         """Excel serial number of a date / datetime (NULL stays NULL)."""
         if not self.pg:
-            return F.julianday(e) - 2415018.5
+            if kind == "date":
+                return F.julianday(e) - 2415018.5  # whole days: exact
+            # julianday() arithmetic differs from Python's days + seconds/86400 in the last bit
+            return F.tx_date_to_serial(e)
         if kind == "date":
             return sa.cast(e - sa.cast(sa.literal(dt.date(1899, 12, 30)), sa.Date), sa.Float(53))
         delta = e - sa.cast(sa.literal(dt.datetime(1899, 12, 30)), sa.DateTime)
