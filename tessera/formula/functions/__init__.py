@@ -19,4 +19,4 @@ Lazy or range-taking functions (IF, SUM...) use ``build_python`` / ``build_sql``
 ``logic.py`` and ``math.py``, and ``_ranges.range_select`` for ``{Link}.{Field}`` / ``ALL()``.
 """
 
-from tessera.formula.functions import date, logic, math, text  # noqa: F401
+from tessera.formula.functions import criteria, date, lists, logic, math, text  # noqa: F401
