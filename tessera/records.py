@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from tessera import history as hist
 from tessera.errors import FieldValueError, NotFoundError, RecordValidationError
+from tessera.fields.computed import error_column_name, has_error_column
 from tessera.fields.sqltypes import utcnow
 from tessera.schema.catalog import (
     Bind,
@@ -26,6 +27,7 @@ from tessera.schema.catalog import (
     sa_table,
     transaction,
 )
+from tessera.schema.hooks import load_plugins
 from tessera.schema.naming import table_name
 
 __all__ = ["RecordService", "RecordChange", "AfterChange", "read_links", "record_to_dict"]
@@ -75,6 +77,8 @@ def record_to_dict(table: TableInfo, row: Any, links: Mapping[int, Mapping[int, 
         name = f.name if key == "name" else str(f.id)
         if f.type == "link":
             values[name] = list(links.get(f.id, {}).get(mapping["id"], []))
+        elif has_error_column(f.field_type) and mapping.get(error_column_name(f.column or "")):
+            values[name] = {"error": mapping[error_column_name(f.column or "")]}
         else:
             values[name] = f.field_type.to_json(mapping[f.column], f)
     return {"id": mapping["id"], "created_at": _json_time(mapping["created_at"]),
@@ -94,6 +98,7 @@ class RecordService:
     after_change: ClassVar[list[AfterChange]] = []
 
     def __init__(self, bind: Bind, *, locale: str = "en") -> None:
+        load_plugins()  # built-in after_change listeners (formula recompute) register on import
         self.bind = bind
         self.locale = locale
         self.local_after_change: list[AfterChange] = []
@@ -297,6 +302,10 @@ class RecordService:
             raise NotFoundError("record", missing[0] if len(missing) == 1 else missing)
         t = sa_table(table)
         now = utcnow()
+        link_ids = sorted({fid for p in parsed for fid in p.links})
+        if link_ids:  # listeners may need the links as they were (dependents through links)
+            self._notify(conn, RecordChange("before_update", table.id, tuple(ids),
+                                            tuple(link_ids)))
         for rid, p in zip(ids, parsed, strict=True):
             conn.execute(sa.update(t).where(t.c.id == rid).values(updated_at=now, **p.columns))
         self._write_links(conn, table, ids, parsed, replace=True)

@@ -10,6 +10,7 @@ import sys
 # One module per command group; each exposes register(subparsers) and sets args.handler.
 COMMAND_MODULES = (
     "tessera.cli.formula_cmd",
+    "tessera.cli.worker_cmd",
 )
 
 

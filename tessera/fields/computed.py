@@ -12,7 +12,8 @@ from tessera.fields.base import VALUE_KINDS, FieldLike, FieldType, ReadOnlyType,
 from tessera.fields.parsing import normalize
 
 __all__ = ["LinkType", "LookupType", "RollupType", "AutonumberType", "CreatedTimeType",
-           "ModifiedTimeType", "FormulaType", "SYSTEM_COLUMNS"]
+           "ModifiedTimeType", "FormulaType", "SYSTEM_COLUMNS", "has_error_column",
+           "error_column_name"]
 
 SYSTEM_COLUMNS = {"autonumber": "id", "created_time": "created_at", "modified_time": "updated_at"}
 
@@ -68,10 +69,21 @@ class LinkType(FieldType):
         return ", ".join(str(i) for i in stored or [])
 
 
+def has_error_column(field_type: FieldType) -> bool:
+    """Whether the type keeps a formula error code beside its value (``f_<id>_err``)."""
+    return bool(getattr(field_type, "error_column", False))
+
+
+def error_column_name(column: str) -> str:
+    return column + "_err"
+
+
 class _ResultKindType(ReadOnlyType):
-    """Computed type whose column follows ``options.result_type``."""
+    """Computed type whose column follows ``options.result_type``; a text column
+    ``f_<id>_err`` beside it holds the Excel error code of a cell (NULL when none)."""
 
     default_kind = "text"
+    error_column = True
 
     def value_kind(self, options: Mapping[str, Any]) -> str:
         kind = options.get("result_type") or self.default_kind
@@ -79,18 +91,15 @@ class _ResultKindType(ReadOnlyType):
 
 
 class LookupType(_ResultKindType):
-    """Values of ``target_field_id`` over the records linked by ``link_field_id`` (a list)."""
+    """Values of ``target_field_id`` over the records linked by ``link_field_id``, materialized
+    as their text joined with ", " (``ARRAYJOIN({Link}.{Field})``)."""
 
     name = "lookup"
     label_en, label_zh = "Lookup", "查找引用"
-    default_kind = "list"
-    sortable = False
+    default_kind = "text"
 
     def default_options(self) -> dict[str, Any]:
-        return {"link_field_id": None, "target_field_id": None, "result_type": "list"}
-
-    def value_kind(self, options: Mapping[str, Any]) -> str:
-        return "list"
+        return {"link_field_id": None, "target_field_id": None, "result_type": "text"}
 
     def display(self, stored: Any, field: FieldLike) -> str:
         from tessera.fields.parsing import to_text

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from tessera import models as m
 from tessera.errors import NotFoundError
 from tessera.fields import SYSTEM_COLUMNS, FieldType, get_field_type
+from tessera.fields.computed import error_column_name, has_error_column
 from tessera.fields.sqltypes import UtcDateTime
 from tessera.schema.naming import column_name, junction_name, table_name
 
@@ -219,6 +220,8 @@ def sa_table(table: TableInfo) -> sa.Table:
         sql_type = f.field_type.sql_type(f.options)
         if sql_type is not None:
             columns.append(sa.Column(column_name(f.id), sql_type))
+            if has_error_column(f.field_type):
+                columns.append(sa.Column(error_column_name(column_name(f.id)), sa.Text()))
     return sa.Table(table_name(table.id), sa.MetaData(), *columns, sqlite_autoincrement=True)
 
 

@@ -17,8 +17,9 @@ from tessera import history as hist
 from tessera import models as m
 from tessera.errors import FieldValueError, SchemaError
 from tessera.fields import get_field_type
+from tessera.fields.computed import error_column_name, has_error_column
 from tessera.fields.sqltypes import utcnow
-from tessera.schema import ddl
+from tessera.schema import ddl, hooks
 from tessera.schema.catalog import Bind, F, FieldInfo, get_field, get_table, sa_table, transaction
 from tessera.schema.naming import column_name
 
@@ -96,8 +97,19 @@ def preview_type_change(bind: Bind, field_id: int, new_type: str,
                         options: Mapping[str, Any] | None = None) -> ConversionReport:
     """What ``change_field_type`` would do, without changing anything."""
     with transaction(bind) as conn:
-        report, _ = _plan(conn, get_field(conn, field_id), new_type, options)
+        field = get_field(conn, field_id)
+        report, _ = _plan(conn, field, new_type, _prepared(conn, field, new_type, options))
         return report
+
+
+def _prepared(conn: Connection, field: FieldInfo, new_type: str,
+              options: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """Options completed by the schema hooks (computed types check their definition here)."""
+    new_ft = get_field_type(new_type)
+    if not has_error_column(new_ft):
+        return options
+    return hooks.prepare_options(conn, field.table_id, new_type,
+                                 new_ft.normalize_options(options), field.id)
 
 
 def change_field_type(bind: Bind, field_id: int, new_type: str,
@@ -105,6 +117,7 @@ def change_field_type(bind: Bind, field_id: int, new_type: str,
                       actor: str | None = None) -> ConversionReport:
     with transaction(bind) as conn:
         field = get_field(conn, field_id)
+        options = _prepared(conn, field, new_type, options)
         report, values = _plan(conn, field, new_type, options)
         new_ft = get_field_type(new_type)
         new_sql = new_ft.sql_type(report.options)
@@ -122,10 +135,16 @@ def change_field_type(bind: Bind, field_id: int, new_type: str,
                 conn.execute(statement, batch[start:start + _BATCH])
         if own_column:
             ddl.drop_column(conn, field.table_id, column_name(field.id))
+            if has_error_column(field.field_type):
+                ddl.drop_column(conn, field.table_id, error_column_name(column_name(field.id)))
         if new_sql is not None:
             ddl.rename_column(conn, field.table_id, temp, column_name(field.id))
+            if has_error_column(new_ft):
+                ddl.add_column(conn, field.table_id, error_column_name(column_name(field.id)),
+                               sa.Text())
         conn.execute(sa.update(F).where(F.c.id == field_id).values(type=new_type,
                                                                    options=report.options))
+        hooks.emit(conn, hooks.FieldEvent("retyped", get_field(conn, field_id), field))
         if report.rejected:
             now = utcnow()
             conn.execute(sa.insert(R), [

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from tessera.errors import NameConflictError, SchemaError
 from tessera.fields import get_field_type
-from tessera.schema import ddl
+from tessera.fields.computed import error_column_name, has_error_column
+from tessera.schema import ddl, hooks
 from tessera.schema.catalog import (
     B,
     BaseInfo,
@@ -122,6 +123,9 @@ def delete_table(bind: Bind, table_id: int) -> None:
         ddl.drop_user_table(conn, table.id)
         conn.execute(sa.delete(F).where(F.c.table_id == table_id))
         conn.execute(sa.delete(T).where(T.c.id == table_id))
+        for f in table.fields:
+            if f.id not in dropped:
+                hooks.emit(conn, hooks.FieldEvent("deleted", f))
 
 
 def _all_link_fields(conn: sa.Connection) -> list[FieldInfo]:
@@ -157,11 +161,30 @@ def add_field(bind: Bind, table_id: int, name: str, type: str,
         opts = field_type.normalize_options(options)
         if type == "link":
             return _add_link(conn, table_id, name, opts)
+        opts = hooks.prepare_options(conn, table_id, type, opts, None)
         field_id = _insert_field(conn, table_id, name, type, opts)
-        sql_type = field_type.sql_type(opts)
-        if sql_type is not None:
-            ddl.add_column(conn, table_id, column_name(field_id), sql_type)
+        _add_columns(conn, table_id, field_id, type, opts)
+        field = get_field(conn, field_id)
+        hooks.emit(conn, hooks.FieldEvent("added", field))
         return get_field(conn, field_id)
+
+
+def _add_columns(conn: sa.Connection, table_id: int, field_id: int, type_: str,
+                 opts: Mapping[str, Any]) -> None:
+    """The field's column and, for computed types, its error-code column."""
+    field_type = get_field_type(type_)
+    sql_type = field_type.sql_type(opts)
+    if sql_type is not None:
+        ddl.add_column(conn, table_id, column_name(field_id), sql_type)
+        if has_error_column(field_type):
+            ddl.add_column(conn, table_id, error_column_name(column_name(field_id)), sa.Text())
+
+
+def _drop_columns(conn: sa.Connection, field: FieldInfo) -> None:
+    if field.field_type.sql_type(field.options) is not None:
+        ddl.drop_column(conn, field.table_id, column_name(field.id))
+        if has_error_column(field.field_type):
+            ddl.drop_column(conn, field.table_id, error_column_name(column_name(field.id)))
 
 
 def _add_link(conn: sa.Connection, table_id: int, name: str, opts: dict[str, Any]) -> FieldInfo:
@@ -193,8 +216,11 @@ def _delete_link(conn: sa.Connection, field: FieldInfo) -> set[int]:
     pair = {owner_field.id}
     if owner_field.options.get("inverse_field_id"):
         pair.add(owner_field.options["inverse_field_id"])
+    removed = [get_field(conn, i) for i in sorted(pair)]
     ddl.drop_junction(conn, owner)
     conn.execute(sa.delete(F).where(F.c.id.in_(pair)))
+    for f in removed:
+        hooks.emit(conn, hooks.FieldEvent("deleted", f))
     return pair
 
 
@@ -203,6 +229,7 @@ def rename_field(bind: Bind, field_id: int, name: str) -> FieldInfo:
         field = get_field(conn, field_id)
         name = _check_field_name(conn, field.table_id, name, field_id)
         conn.execute(sa.update(F).where(F.c.id == field_id).values(name=name))
+        hooks.emit(conn, hooks.FieldEvent("renamed", get_field(conn, field_id), field))
         return get_field(conn, field_id)
 
 
@@ -215,12 +242,18 @@ def update_field_options(bind: Bind, field_id: int, options: Mapping[str, Any]) 
                               "关联字段的目标表不能修改，请删除后重新添加。",
                               code="link_immutable")
         opts = field.field_type.normalize_options({**field.options, **options})
-        if field.field_type.sql_type(opts) is not None and field.field_type.value_kind(opts) \
-                != field.value_kind:
+        opts = hooks.prepare_options(conn, field.table_id, field.type, opts, field.id)
+        kind_changes = field.field_type.sql_type(opts) is not None and \
+            field.field_type.value_kind(opts) != field.value_kind
+        if kind_changes and not has_error_column(field.field_type):
             raise SchemaError("This option changes the stored kind; use change_field_type.",
                               "该选项会改变存储类型，请使用修改字段类型。",
                               code="options_change_kind")
+        if kind_changes:  # a computed field's result type changed: new, empty columns
+            _drop_columns(conn, field)
+            _add_columns(conn, field.table_id, field.id, field.type, opts)
         conn.execute(sa.update(F).where(F.c.id == field_id).values(options=opts))
+        hooks.emit(conn, hooks.FieldEvent("options_changed", get_field(conn, field_id), field))
         return get_field(conn, field_id)
 
 
@@ -234,9 +267,9 @@ def delete_field(bind: Bind, field_id: int) -> None:
         if field.type == "link":
             _delete_link(conn, field)
             return
-        if field.field_type.sql_type(field.options) is not None:
-            ddl.drop_column(conn, field.table_id, column_name(field.id))
+        _drop_columns(conn, field)
         conn.execute(sa.delete(F).where(F.c.id == field_id))
+        hooks.emit(conn, hooks.FieldEvent("deleted", field))
 
 
 def reorder_fields(bind: Bind, table_id: int, field_ids: Sequence[int]) -> TableInfo:

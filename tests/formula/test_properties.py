@@ -60,6 +60,9 @@ def _formulas():
     leaves = st.one_of(num_leaf, text_leaf, bool_leaf, st.sampled_from([
         "SUM({L}.{x})", "MAX({L}.{x})", "COUNT({L}.{x})", "AVERAGE(ALL({A}))", "YEAR({D})",
         "TODAY()-{D}", "DAY({D}+{A})", "COUNTBLANK({L}.{x})", "-{A}%",
+        'COUNTIF({L}.{x}, ">0")', 'SUMIF({L}.{x}, "<>")', "MEDIAN({L}.{x})", "LARGE({L}.{x}, 1)",
+        "RANK.EQ({A}, ALL({A}))", "PERCENTRANK.INC(ALL({A}), {A})", "COUNTUNIQUE({L}.{x})",
+        "COUNTIFS({L}.{x}, {A})", 'SUMIFS(ALL({B}), ALL({A}), ">="&{A})',
     ]))
     return st.recursive(leaves, extend, max_leaves=6)
 
