@@ -124,17 +124,25 @@ class RecordService:
 
     # --- parsing -------------------------------------------------------------------------
     def _parse(self, conn: Connection, table: TableInfo, values: Mapping[Any, Any],
-               row: int | None, errors: list[FieldValueError]) -> _Parsed:
+               row: int | None, errors: list[FieldValueError],
+               resolved: dict[Any, tuple[FieldInfo, Any, str]] | None = None) -> _Parsed:
+        """``resolved`` caches field lookups (ref → field, type, column) across the rows of a call."""
         parsed = _Parsed({}, {}, [])
+        resolved = {} if resolved is None else resolved
         for ref, raw in values.items():
+            hit = resolved.get(ref)
+            if hit is None:
+                try:
+                    field = table.field(ref)
+                except NotFoundError:
+                    errors.append(FieldValueError(str(ref), raw,
+                                                  "the name or id of an existing field",
+                                                  "已存在字段的名称或编号", row=row))
+                    continue
+                hit = resolved[ref] = (field, field.field_type, field.column or "")
+            field, field_type, column = hit
             try:
-                field = table.field(ref)
-            except NotFoundError:
-                errors.append(FieldValueError(str(ref), raw, "the name or id of an existing field",
-                                              "已存在字段的名称或编号", row=row))
-                continue
-            try:
-                stored = field.field_type.parse(raw, field)
+                stored = field_type.parse(raw, field)
             except FieldValueError as exc:
                 errors.append(exc.at_row(row) if row is not None else exc)
                 continue
@@ -142,7 +150,7 @@ class RecordService:
             if field.type == "link":
                 parsed.links[field.id] = stored or []
             else:
-                parsed.columns[field.column or ""] = stored
+                parsed.columns[column] = stored
         return parsed
 
     def _check_links(self, conn: Connection, table: TableInfo, parsed: list[_Parsed],
@@ -170,7 +178,8 @@ class RecordService:
     def _parse_all(self, conn: Connection, table: TableInfo, rows: Sequence[Mapping[Any, Any]],
                    bulk: bool) -> list[_Parsed]:
         errors: list[FieldValueError] = []
-        parsed = [self._parse(conn, table, r, i if bulk else None, errors)
+        resolved: dict[Any, tuple[FieldInfo, Any, str]] = {}
+        parsed = [self._parse(conn, table, r, i if bulk else None, errors, resolved)
                   for i, r in enumerate(rows)]
         self._check_links(conn, table, parsed, rows, errors, bulk)
         if errors:
@@ -208,7 +217,7 @@ class RecordService:
                 row.update(fixed[index])
             payload.append(row)
         ids = self._insert_rows(conn, t, payload, data_columns, with_ids=fixed is not None)
-        self._write_links(conn, table, ids, parsed, replace=False)
+        moved = self._write_links(conn, table, ids, parsed, replace=False)
         cs = change_set_id or hist.new_change_set(conn, table.id, actor, "create")
         self.last_change_set_id = cs
         snapshots = self._snapshots(conn, table, ids)
@@ -216,6 +225,7 @@ class RecordService:
             hist.HistoryRow(rid, None, "create", None, snapshots[rid]) for rid in ids])
         self._notify(conn, RecordChange("create", table.id, tuple(ids),
                                         tuple(f.id for f in table.fields)))
+        self._notify_moved(conn, table, moved)
         return ids
 
     def _insert_rows(self, conn: Connection, t: sa.Table, payload: list[dict[str, Any]],
@@ -228,9 +238,12 @@ class RecordService:
                     sa.select(sa.func.max(t.c.id)).scalar_subquery())))
             return [row["id"] for row in payload]
         if conn.dialect.name != "postgresql":
-            result = conn.execute(sa.insert(t).returning(t.c.id, sort_by_parameter_order=True),
-                                  payload)
-            return list(result.scalars())
+            # One executemany (RETURNING with parameter order runs one INSERT per row). The
+            # transaction holds SQLite's single write lock and the table is AUTOINCREMENT, so
+            # the new ids are the consecutive run ending at last_insert_rowid().
+            conn.execute(sa.insert(t), payload)
+            last = conn.execute(sa.select(sa.func.last_insert_rowid())).scalar_one()
+            return list(range(last - len(payload) + 1, last + 1))
         ids = list(conn.execute(sa.select(sa.func.nextval(
             sa.func.pg_get_serial_sequence(t.name, "id"))).select_from(
             sa.func.generate_series(1, len(payload)))).scalars())
@@ -245,7 +258,10 @@ class RecordService:
         return ids
 
     def _write_links(self, conn: Connection, table: TableInfo, ids: Sequence[int],
-                     parsed: Sequence[_Parsed], *, replace: bool) -> None:
+                     parsed: Sequence[_Parsed], *, replace: bool) -> dict[int, list[int]]:
+        """Write the junction rows; returns, per link field, the other records of this table
+        that lost a link because its target can hold one link only (they changed too)."""
+        moved: dict[int, list[int]] = {}
         for f in table.fields:
             if f.type != "link":
                 continue
@@ -261,9 +277,14 @@ class RecordService:
             if pairs and self._counterpart_is_single(conn, f):
                 # the other side holds one link: linking here moves the target's link
                 targets = [p[other] for p in pairs]
+                losers = conn.execute(sa.select(junction.c[own]).distinct().where(
+                    junction.c[other].in_(targets), junction.c[own].not_in(ids))).scalars().all()
+                if losers:
+                    moved[f.id] = sorted(losers)
                 conn.execute(sa.delete(junction).where(junction.c[other].in_(targets)))
             if pairs:
                 conn.execute(sa.insert(junction), pairs)
+        return moved
 
     @staticmethod
     def _counterpart_is_single(conn: Connection, field: FieldInfo) -> bool:
@@ -308,7 +329,7 @@ class RecordService:
                                             tuple(link_ids)))
         for rid, p in zip(ids, parsed, strict=True):
             conn.execute(sa.update(t).where(t.c.id == rid).values(updated_at=now, **p.columns))
-        self._write_links(conn, table, ids, parsed, replace=True)
+        moved = self._write_links(conn, table, ids, parsed, replace=True)
         after = self._snapshots(conn, table, ids)
         rows: list[hist.HistoryRow] = []
         changed_fields: set[int] = set()
@@ -324,6 +345,13 @@ class RecordService:
             hist.write_history(conn, cs, table.id, actor, rows)
         self._notify(conn, RecordChange("update", table.id, tuple(ids),
                                         tuple(sorted(changed_fields))))
+        self._notify_moved(conn, table, moved)
+
+    def _notify_moved(self, conn: Connection, table: TableInfo,
+                      moved: Mapping[int, list[int]]) -> None:
+        """Records whose link moved to another record changed as well."""
+        for field_id, record_ids in moved.items():
+            self._notify(conn, RecordChange("update", table.id, tuple(record_ids), (field_id,)))
 
     def delete(self, table_id: int, record_id: int, *, actor: str | None = None) -> None:
         self.bulk_delete(table_id, [record_id], actor=actor)
@@ -388,11 +416,12 @@ class RecordService:
         writable = [f for f in table.fields if not f.read_only]
         rows: dict[int, dict[str, Any]] = {}
         id_list = list(ids)
+        plain = [(str(f.id), f.column, f.field_type.to_json, f) for f in writable
+                 if f.type != "link"]
         for start in range(0, len(id_list), 900):
             for row in conn.execute(sa.select(t).where(t.c.id.in_(id_list[start:start + 900]))):
                 m = row._mapping
-                rows[m["id"]] = {str(f.id): f.field_type.to_json(m[f.column], f)
-                                 for f in writable if f.type != "link"}
+                rows[m["id"]] = {key: to_json(m[column], f) for key, column, to_json, f in plain}
         for f in writable:
             if f.type == "link" and rows:
                 for rid, linked in read_links(conn, f, list(rows)).items():

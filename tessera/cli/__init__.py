@@ -11,6 +11,9 @@ import sys
 COMMAND_MODULES = (
     "tessera.cli.formula_cmd",
     "tessera.cli.worker_cmd",
+    "tessera.cli.serve_cmd",
+    "tessera.cli.db_cmd",
+    "tessera.cli.io_cmd",
 )
 
 

@@ -211,18 +211,34 @@ def list_views(bind: Bind, table_id: int) -> list[ViewInfo]:
     return [_view(r) for r in rows]
 
 
+_SA_TABLES: dict[tuple[Any, ...], sa.Table] = {}
+
+
 def sa_table(table: TableInfo) -> sa.Table:
-    """The user table as SQLAlchemy Core ``Table`` (id, created_at, updated_at, f_<id>…)."""
-    columns = [sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-               sa.Column("created_at", UtcDateTime(), nullable=False),
-               sa.Column("updated_at", UtcDateTime(), nullable=False)]
+    """The user table as SQLAlchemy Core ``Table`` (id, created_at, updated_at, f_<id>…).
+
+    Tables are reused while their columns stay the same, so SQLAlchemy's compiled-statement
+    cache hits on repeated queries (a new ``Table`` object is a new cache key)."""
+    spec: list[tuple[str, sa.types.TypeEngine[Any]]] = []
     for f in table.fields:
         sql_type = f.field_type.sql_type(f.options)
         if sql_type is not None:
-            columns.append(sa.Column(column_name(f.id), sql_type))
+            spec.append((column_name(f.id), sql_type))
             if has_error_column(f.field_type):
-                columns.append(sa.Column(error_column_name(column_name(f.id)), sa.Text()))
-    return sa.Table(table_name(table.id), sa.MetaData(), *columns, sqlite_autoincrement=True)
+                spec.append((error_column_name(column_name(f.id)), sa.Text()))
+    key = (table.id, *((name, repr(sql_type)) for name, sql_type in spec))
+    cached = _SA_TABLES.get(key)
+    if cached is not None:
+        return cached
+    columns = [sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+               sa.Column("created_at", UtcDateTime(), nullable=False),
+               sa.Column("updated_at", UtcDateTime(), nullable=False),
+               *(sa.Column(name, sql_type) for name, sql_type in spec)]
+    if len(_SA_TABLES) >= 512:
+        _SA_TABLES.clear()
+    _SA_TABLES[key] = built = sa.Table(table_name(table.id), sa.MetaData(), *columns,
+                                       sqlite_autoincrement=True)
+    return built
 
 
 def junction_table(field: FieldInfo) -> tuple[sa.Table, str, str]:

@@ -1,0 +1,139 @@
+"""Set-based writes of computed columns: one ``UPDATE … FROM (SELECT …)`` per computed field
+(per chunk of record ids when only some records are affected), never per-row Python.
+
+The statement computes the formula over a derived table of the affected records (see
+schema_adapter.current_row) and writes value and error code only where either differs from
+what is stored (``IS DISTINCT FROM``), returning the ids it changed so that dependents
+recompute exactly those records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tessera import clock
+from tessera.compute.cell_errors import with_cell_errors
+from tessera.compute.definitions import Definition
+from tessera.compute.schema_adapter import computed_columns, current_row, table_schema
+from tessera.fields.computed import error_column_name
+from tessera.formula.checker import Typed, check
+from tessera.formula.parser import parse
+from tessera.formula.sqlcompile import compile_sql, sql_to_type
+from tessera.formula.sqlcore import SqlContext
+from tessera.formula.types import FType
+from tessera.schema.catalog import TableInfo, sa_table
+from tessera.schema.naming import column_name
+
+__all__ = ["Clock", "AllRows", "ALL_ROWS", "Rows", "compiled_columns", "materialize",
+           "write_broken", "result_kind", "BROKEN_CODE", "CHUNK"]
+
+BROKEN_CODE = "#REF!"
+CHUNK = 10000  # record ids per statement (SQLite allows 32766 bound parameters)
+
+
+@dataclass(frozen=True)
+class Clock:
+    today: dt.date
+    now: dt.datetime
+
+    @classmethod
+    def current(cls, today: dt.date | None = None) -> Clock:
+        if today is None:
+            return cls(clock.today(), clock.now())
+        return cls(today, dt.datetime(today.year, today.month, today.day))
+
+
+class AllRows:
+    """Every record of a table (as opposed to a set of ids)."""
+
+    def __repr__(self) -> str:
+        return "ALL_ROWS"
+
+
+ALL_ROWS = AllRows()
+Rows = frozenset[int] | AllRows
+
+
+def result_kind(t: FType) -> str:
+    """The column kind for a formula's static result type (blank/error-only → text)."""
+    return t.kind if t.kind in ("number", "text", "boolean", "date", "datetime") else "text"
+
+
+def _storable(conn: Connection, value: Any, kind: str) -> Any:
+    """A formula value in the representation of the field's column (see fields.sqltypes)."""
+    if kind != "datetime":
+        return value
+    if conn.dialect.name == "postgresql":
+        return sa.func.timezone("UTC", value)
+    return sa.func.strftime("%Y-%m-%dT%H:%M:%SZ", value)
+
+
+def compiled_columns(conn: Connection, table: TableInfo, expression: str, result_type: str,
+                     cur: Any, at: Clock) -> tuple[Any, Any, Typed]:
+    """(value, error) SQL expressions of ``expression`` over the derived table ``cur``, the
+    value converted to ``result_type`` and blank wherever there is an error."""
+    schema = table_schema(conn, table, by="id")
+    typed = with_cell_errors(check(parse(expression), schema), computed_columns(table))
+    ctx = SqlContext(conn.dialect.name, schema, at.today, at.now, cur)
+    sv = sql_to_type(ctx, compile_sql(ctx, typed), typed.type, FType(result_type))
+    if sv.error is None:
+        return sv.value, sa.cast(sa.null(), sa.Text), typed
+    return sa.case((sv.error.is_(None), sv.value)), sv.error, typed
+
+
+def materialize(conn: Connection, table: TableInfo, definition: Definition, rows: Rows,
+                at: Clock) -> Rows:
+    """Recompute ``definition`` for ``rows`` of ``table``; the rows whose stored value changed."""
+    if not definition.expression:
+        return frozenset()
+    t = sa_table(table)
+    col = column_name(definition.field_id)
+    err_col = error_column_name(col)
+    if isinstance(rows, AllRows):
+        conn.execute(_statement(conn, t, table, definition, col, err_col, None, at))
+        return ALL_ROWS
+    changed: set[int] = set()
+    ids = sorted(rows)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        statement = _statement(conn, t, table, definition, col, err_col, chunk, at).returning(t.c.id)
+        changed.update(conn.execute(statement).scalars())
+    return frozenset(changed)
+
+
+def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Definition, col: str,
+               err_col: str, ids: list[int] | None, at: Clock) -> Any:
+    where = None if ids is None else (lambda src: src.c.id.in_(ids))
+    cur = current_row(conn, table, where)
+    assert definition.expression is not None
+    value, error, _typed = compiled_columns(conn, table, definition.expression, definition.result_type, cur, at)
+    calc = sa.select(cur.c.id.label("rid"), _storable(conn, value, definition.result_type).label("v"),
+                     error.label("e")).select_from(cur).subquery("calc")
+    return (
+        sa.update(t)
+        .where(t.c.id == calc.c.rid)
+        .where(sa.or_(t.c[col].is_distinct_from(calc.c.v), t.c[err_col].is_distinct_from(calc.c.e)))
+        .values({col: calc.c.v, err_col: calc.c.e})
+    )
+
+
+def write_broken(conn: Connection, table: TableInfo, field_id: int, rows: Rows = ALL_ROWS) -> Rows:
+    """Blank the column of a broken formula and mark its cells (``rows``) with ``#REF!``."""
+    t = sa_table(table)
+    col = column_name(field_id)
+    statement = sa.update(t).values({col: None, error_column_name(col): BROKEN_CODE})
+    if isinstance(rows, AllRows):
+        conn.execute(statement)
+        return ALL_ROWS
+    ids = sorted(rows)
+    changed: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        changed.update(conn.execute(statement.where(t.c.id.in_(ids[start:start + CHUNK]))
+                                    .where(t.c[error_column_name(col)].is_distinct_from(BROKEN_CODE))
+                                    .returning(t.c.id)).scalars())
+    return frozenset(changed)

@@ -1,0 +1,78 @@
+"""The application factory: ``create_app(url)`` declares everything in one place — the API
+routes generated from the route table, the HTML pages, static files, middleware and the one
+exception handler family — around one shared engine per app."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from tessera.api.endpoint import make_endpoint
+from tessera.api.routes import API_ROUTES
+from tessera.db import create_engine, database_url
+from tessera.web.errors import EXCEPTION_HANDLERS
+from tessera.web.pages import PAGE_ROUTES
+from tessera.web.security import SecurityHeadersMiddleware
+
+__all__ = ["create_app", "UI_DIR"]
+
+UI_DIR = Path(__file__).resolve().parents[2] / "ui"
+
+
+def _templates() -> Jinja2Templates:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(UI_DIR / "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined)
+    return Jinja2Templates(env=env)
+
+
+def api_routes() -> list[Route]:
+    """One Starlette route per path, dispatching on the method (so 405 lists every method)."""
+    by_path: dict[str, dict[str, Any]] = {}
+    for r in API_ROUTES:
+        by_path.setdefault(r.path, {})[r.method] = make_endpoint(r)
+    return [Route(path, _dispatch(endpoints), methods=list(endpoints))
+            for path, endpoints in by_path.items()]
+
+
+def _dispatch(endpoints: dict[str, Any]) -> Any:
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await endpoints[method](request)
+
+    return endpoint
+
+
+def create_app(url: str | None = None, *, engine: Engine | None = None) -> Starlette:
+    """The Tessera web app on ``url`` (default: --db / TESSERA_DATABASE_URL / ./tessera.db).
+    The database must already be migrated (``tessera serve`` and ``tessera migrate`` do it)."""
+    owned = engine is None
+    engine = engine if engine is not None else create_engine(database_url(url))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            engine.dispose()
+
+    app = Starlette(
+        routes=[*api_routes(), *PAGE_ROUTES,
+                Mount("/static", app=StaticFiles(directory=UI_DIR / "static"), name="static")],
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.templates = _templates()
+    return app

@@ -1,0 +1,93 @@
+"""Actions whose effect leaves the database: email over SMTP and HTTP webhooks.
+
+The runner records each effect in ``wf_effects`` under the step's idempotency key before
+sending and marks it sent afterwards. If a worker dies between the two, the retry sends again
+with the same key — the webhook's ``Idempotency-Key`` header and the email's ``Message-ID``
+are derived from it, so the receiver can recognise the repeat."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import smtplib
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from typing import Any
+
+from tessera.workflow.context import StepContext
+from tessera.workflow.registry import ActionSpec, define_action
+
+__all__ = ["message_id", "signature"]
+
+
+def message_id(key: str) -> str:
+    return f"<{key.replace(':', '.')}@tessera.workflow>"
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _send_email(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
+    msg = EmailMessage()
+    to = options["to"]
+    recipients = [t.strip() for t in to.split(",")] if isinstance(to, str) else list(to)
+    msg["From"] = options.get("from") or os.environ.get("TESSERA_SMTP_FROM", "tessera@localhost")
+    msg["To"] = ", ".join(recipients)
+    msg["Subject"] = str(options.get("subject") or "")
+    msg["Message-ID"] = message_id(ctx.idempotency_key)
+    msg["X-Tessera-Idempotency-Key"] = ctx.idempotency_key
+    msg.set_content(str(options.get("body") or ""))
+    host = options.get("smtp_host") or os.environ.get("TESSERA_SMTP_HOST", "localhost")
+    port = int(options.get("smtp_port") or os.environ.get("TESSERA_SMTP_PORT", "25"))
+    with smtplib.SMTP(host, port, timeout=float(options.get("timeout") or 10)) as smtp:
+        smtp.send_message(msg)
+    return {"message_id": msg["Message-ID"], "to": recipients}
+
+
+class WebhookError(Exception):
+    pass
+
+
+def _webhook(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
+    payload = options.get("body")
+    if payload is None:
+        payload = {"automation_id": ctx.automation["id"], "run_id": ctx.run["id"],
+                   "record": ctx.record}
+    body = json.dumps(payload, ensure_ascii=False, default=str).encode()
+    headers = {"Content-Type": "application/json", "Idempotency-Key": ctx.idempotency_key,
+               **{str(k): str(v) for k, v in (options.get("headers") or {}).items()}}
+    if options.get("secret"):
+        headers["X-Tessera-Signature"] = signature(str(options["secret"]), body)
+    request = urllib.request.Request(options["url"], data=body, headers=headers,
+                                     method=options.get("method", "POST"))
+    try:
+        with urllib.request.urlopen(request, timeout=float(options.get("timeout") or 10)) as resp:
+            status, text = resp.status, resp.read(65536).decode(errors="replace")
+    except urllib.error.HTTPError as exc:
+        raise WebhookError(f"{options['url']} answered HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise WebhookError(f"{options['url']} could not be reached: {exc}") from exc
+    try:
+        parsed: Any = json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return {"status": status, "response": parsed}
+
+
+define_action(ActionSpec(
+    "send_email", "Send email", "发送邮件",
+    {"required": ["to", "subject"], "properties": {
+        "to": {"type": ["string", "array"]}, "subject": {"type": "string"},
+        "body": {"type": "string"}, "from": {"type": "string"}, "smtp_host": {"type": "string"},
+        "smtp_port": {"type": "integer"}, "timeout": {"type": "number"}}},
+    _send_email, external=True, max_attempts=5))
+define_action(ActionSpec(
+    "webhook", "Call a webhook", "调用 Webhook",
+    {"required": ["url"], "properties": {
+        "url": {"type": "string"}, "method": {"type": "string"}, "body": {"type": ["object", "array"]},
+        "headers": {"type": "object"}, "secret": {"type": "string"}, "timeout": {"type": "number"}}},
+    _webhook, external=True, max_attempts=5))

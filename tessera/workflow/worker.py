@@ -1,0 +1,121 @@
+"""Workers: claim due runs through the database and execute them.
+
+On PostgreSQL a claim selects due runs ``FOR UPDATE SKIP LOCKED`` and marks them running in
+the same transaction, so concurrent workers never pick the same run; on SQLite it is one
+``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id`` serialised by the single writer. A claim is a lease (``locked_until``): a run whose
+worker died is claimed again once the lease has expired, and replays from its step log.
+
+``Worker.run_once()`` is ``tessera worker --once``; ``run_forever`` is the daemon loop;
+``start_embedded_worker(engine)`` runs the loop in a thread of the web process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tessera.workflow import timebase
+from tessera.workflow.models import RUNS
+from tessera.workflow.runner import execute_run
+from tessera.workflow.scheduler import tick
+
+__all__ = ["Worker", "WorkerStats", "EmbeddedWorker", "start_embedded_worker"]
+
+DUE_STATUSES = ("queued", "waiting", "retry")
+
+
+@dataclass
+class WorkerStats:
+    claimed: int = 0
+    queued_by_scheduler: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+class Worker:
+    def __init__(self, engine: Engine, *, worker_id: str | None = None,
+                 lease_seconds: float = 60.0, batch: int = 1) -> None:
+        self.engine = engine
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.batch = batch
+
+    def claim(self) -> list[int]:
+        """Take up to ``batch`` due runs (queued, waiting or retrying past their time, or
+        running under an expired lease)."""
+        now = timebase.now()
+        due = sa.or_(sa.and_(RUNS.c.status.in_(DUE_STATUSES), RUNS.c.run_after <= now),
+                     sa.and_(RUNS.c.status == "running", RUNS.c.locked_until < now))
+        pick = sa.select(RUNS.c.id).where(due).order_by(RUNS.c.run_after, RUNS.c.id).limit(self.batch)
+        claim = sa.update(RUNS).values(status="running", locked_by=self.id,
+                                       locked_until=now + self.lease,
+                                       started_at=sa.func.coalesce(RUNS.c.started_at, now))
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # lock the picked rows first: an IN (subquery LIMIT n) inside the UPDATE may be
+                # re-evaluated by the planner and claim more than n rows
+                picked = list(conn.execute(pick.with_for_update(skip_locked=True)).scalars())
+                if not picked:
+                    return []
+                ids = conn.execute(claim.where(RUNS.c.id.in_(picked), due)
+                                   .returning(RUNS.c.id)).scalars().all()
+            else:  # one statement: SQLite's single writer serialises it
+                ids = conn.execute(claim.where(RUNS.c.id.in_(pick.scalar_subquery()), due)
+                                   .returning(RUNS.c.id)).scalars().all()
+        return sorted(ids)
+
+    def run_once(self, *, max_runs: int | None = None) -> WorkerStats:
+        """Everything due now: the scheduler pass, then runs until none is due."""
+        stats = WorkerStats(queued_by_scheduler=tick(self.engine))
+        while max_runs is None or stats.claimed < max_runs:
+            ids = self.claim()
+            if not ids:
+                break
+            for run_id in ids:
+                stats.claimed += 1
+                status = execute_run(self.engine, run_id, self.id, lease=self.lease)
+                stats.statuses[status] = stats.statuses.get(status, 0) + 1
+        return stats
+
+    def run_forever(self, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
+        while not stop.is_set():
+            try:
+                stats = self.run_once(max_runs=100)
+            except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                stats = WorkerStats()
+            if stats.claimed == 0:
+                stop.wait(poll_seconds)
+
+
+class EmbeddedWorker:
+    """A worker thread inside the web process; ``stop()`` ends it after the current run."""
+
+    def __init__(self, engine: Engine, *, poll_seconds: float = 1.0) -> None:
+        self.worker = Worker(engine)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self.worker.run_forever, args=(self._stop,),
+                                        kwargs={"poll_seconds": poll_seconds},
+                                        name="tessera-workflow", daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def start_embedded_worker(engine: Engine, *, poll_seconds: float = 1.0) -> EmbeddedWorker:
+    """Start the web process's own worker (``TESSERA_EMBEDDED_WORKER=0`` is the caller's
+    switch to skip it when separate ``tessera worker`` processes run)."""
+    from tessera.workflow.outbox import install
+
+    install()
+    return EmbeddedWorker(engine, poll_seconds=poll_seconds)

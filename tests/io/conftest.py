@@ -1,0 +1,65 @@
+"""Import/export fixtures: one migrated database per module and backend (tests make their own
+base, so they stay independent), and writers for the spreadsheet files the tests import."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tessera import schema_ops as schema
+from tessera.db import create_engine
+from tessera.migrate import upgrade
+
+BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_BACKENDS", "sqlite,postgresql")
+            .split(",") if b.strip()]
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def engine(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        eng = create_engine(f"sqlite:///{tmp_path_factory.mktemp('io') / 'io.db'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    server = request.getfixturevalue("pg_server_url")
+    name = "io_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    eng = create_engine(sa.engine.make_url(server).set(database=name)
+                        .render_as_string(hide_password=False))
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def base_id(engine: Engine) -> int:
+    return schema.create_base(engine, f"Clinic {next(_names)}").id
+
+
+FieldList = Sequence[tuple[str, str, dict[str, Any] | None]]
+
+
+@pytest.fixture
+def make_table(engine: Engine, base_id: int) -> Callable[..., schema.TableInfo]:
+    """``make_table(name, [(field, type, options)…], primary="姓名")``."""
+
+    def make(name: str, fields: FieldList, primary: str = "姓名") -> schema.TableInfo:
+        return schema.create_table(engine, base_id, name, primary_field=primary, fields=[
+            schema.FieldSpec(n, t, o) for n, t, o in fields])
+
+    return make
