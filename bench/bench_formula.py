@@ -195,7 +195,7 @@ def load(engine: Engine, clinic: Clinic, data: Data, results: dict[str, Any], ke
     name_col, amount_col, date_col = (clinic.col(clinic.customers, "姓名"), clinic.col(clinic.visits, "金额"),
                                       clinic.col(clinic.visits, "日期"))
     item_col = clinic.col(clinic.visits, "项目")
-    ts = STAMP if engine.dialect.name == "sqlite" else dt.datetime(2025, 6, 30, tzinfo=dt.timezone.utc)
+    ts = STAMP if engine.dialect.name == "sqlite" else dt.datetime(2025, 6, 30, tzinfo=dt.UTC)
     j = clinic.junction
     t0 = time.perf_counter()
     with engine.begin() as conn:
@@ -363,7 +363,7 @@ def agreement(engine: Engine, clinic: Clinic, with_rank: bool) -> dict[str, int]
             col = schema.column_name(clinic.formula_ids[name])
             n = conn.execute(sa.text(
                 f"SELECT COUNT(*) FROM {clinic.cust_table} c JOIN hw_customers h ON h.id = c.id "
-                f"WHERE c.{col} IS DISTINCT FROM h.{hw} AND NOT (c.{col} IS NULL AND h.{hw} = 0)"
+                f"WHERE c.{col} IS DISTINCT FROM h.{hw}"
                 if name not in ("累计消费", "到院次数") else
                 f"SELECT COUNT(*) FROM {clinic.cust_table} c JOIN hw_customers h ON h.id = c.id "
                 f"WHERE abs(COALESCE(c.{col}, 0) - COALESCE(h.{hw}, 0)) > 0.005")).scalar_one()
@@ -424,7 +424,7 @@ def hw_dependents_latency(engine: Engine, clinic: Clinic, data: Data, calls: int
     with engine.connect() as conn:
         bounds = hw_thresholds(conn) if with_rank else [0.0] * 4
     rng = random.Random(8)
-    ts = STAMP if not pg else dt.datetime(2025, 6, 30, tzinfo=dt.timezone.utc)
+    ts = STAMP if not pg else dt.datetime(2025, 6, 30, tzinfo=dt.UTC)
     since = YEAR_AGO if pg else YEAR_AGO.isoformat()
     m = ("CASE WHEN spend12 IS NULL THEN NULL WHEN spend12 >= :b3 THEN 5 WHEN spend12 >= :b2 THEN 4 "
          "WHEN spend12 >= :b1 THEN 3 WHEN spend12 >= :b0 THEN 2 ELSE 1 END") if with_rank else "NULL"
@@ -447,6 +447,50 @@ def hw_dependents_latency(engine: Engine, clinic: Clinic, data: Data, calls: int
             conn.execute(derived, {"cid": cid, **{f"b{k}": bounds[k] for k in range(4)}})
 
     return latency(one, calls)
+
+
+# ----- M分 through the column-function pass ----------------------------------------------------
+def rank_pass_cost(engine: Engine, clinic: Clinic, original_limit: int) -> dict[str, Any]:
+    """Evaluate M分 over every customer (SELECT, no write) with the rank-table pass
+    (tessera.compute.column_functions) and, on small tables only, with the compiler's per-row
+    whole-column subquery (O(rows²))."""
+    from tessera.compute.cell_errors import with_cell_errors
+    from tessera.compute.column_functions import column_functions
+    from tessera.compute.materialize import Clock
+    from tessera.compute.schema_adapter import computed_columns, current_row, table_schema
+    from tessera.formula.sqlcompile import compile_sql
+    from tessera.formula.sqlcore import SqlContext
+
+    text = dict(FORMULAS)[RANK_FIELD]
+    out: dict[str, Any] = {}
+    with engine.begin() as conn:
+        table = schema.get_table(conn, clinic.customers.id)
+        names = table_schema(conn, table, by="name")
+        at = Clock.current()
+
+        def evaluate(optimised: bool) -> tuple[float, list[Any]]:
+            typed = with_cell_errors(check(parse(text), names), computed_columns(table))
+            cur = current_row(conn, table)
+            ctx = SqlContext(conn.dialect.name, names, at.today, at.now, cur)
+            t0 = time.perf_counter()
+            if optimised:
+                with column_functions(conn, typed, table.physical_name) as fast:
+                    sv = compile_sql(ctx, fast)
+                    rows = conn.execute(sa.select(cur.c.id, sv.value, sv.error).order_by(cur.c.id)).all()
+            else:
+                sv = compile_sql(ctx, typed)
+                rows = conn.execute(sa.select(cur.c.id, sv.value, sv.error).order_by(cur.c.id)).all()
+            return time.perf_counter() - t0, rows
+
+        out["rank_pass_s"], fast_rows = evaluate(True)
+        if clinic_size(conn, clinic) <= original_limit:
+            out["per_row_subquery_s"], slow_rows = evaluate(False)
+            out["identical"] = fast_rows == slow_rows
+    return out
+
+
+def clinic_size(conn: Connection, clinic: Clinic) -> int:
+    return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {clinic.cust_table}")).scalar_one())
 
 
 # ----- interpreter -----------------------------------------------------------------------------
@@ -505,6 +549,8 @@ def run_backend(backend: str, url: str, data: Data, args: argparse.Namespace, re
     print(f"[{backend}] hand-written full recompute {r['median_s']:.2f} s", flush=True)
     results[f"{key}.agreement_mismatches"] = agreement(engine, clinic, with_rank)
     print(f"[{backend}] mismatches {results[f'{key}.agreement_mismatches']}", flush=True)
+    results[f"{key}.rank_pass"] = rank_pass_cost(engine, clinic, args.original_limit)
+    print(f"[{backend}] M分 {results[f'{key}.rank_pass']}", flush=True)
 
     # one linked insert: with the ALL() field (whole-column dependent) and without it
     if with_rank:
@@ -529,6 +575,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--sample", type=int, default=20_000, help="visits for the bulk_create rate")
     p.add_argument("--interp-records", type=int, default=1_000_000)
     p.add_argument("--skip-rank", action="store_true", help=f"leave out {RANK_FIELD} (PERCENTRANK over ALL)")
+    p.add_argument("--original-limit", type=int, default=5000,
+                   help="largest table on which M分 is also evaluated the O(rows²) way")
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "/tmp/bench_formula"))
     p.add_argument("--pg-url", default=None, help="use this PostgreSQL server instead of starting one")
     p.add_argument("--out", default="bench_formula")

@@ -27,7 +27,7 @@ from tessera.fields.parsing import (
     to_text,
     zone,
 )
-from tessera.records import read_links, record_to_dict
+from tessera.records import read_links, records_to_dicts
 from tessera.schema import ddl
 from tessera.schema.catalog import (
     Bind,
@@ -387,6 +387,31 @@ def _after(keys: list[tuple[Any, bool]], values: list[Any], last_id: int,
     return sa.or_(*clauses)
 
 
+def _sorted_page(conn: Any, statement: sa.Select[Any], where: sa.ColumnElement[bool],
+                 keys: list[tuple[Any, bool]], after: sa.ColumnElement[bool] | None,
+                 first_value: Any, id_col: Any, n: int) -> list[Any]:
+    """Up to ``n`` rows in (keys…, id) order, nulls last, after the cursor condition ``after``.
+
+    Sorting with NULLS LAST in one statement keeps the planner off the sort index (SQLite
+    indexes put NULLs first; the OR in the keyset condition hides the range), so every page
+    sorted and scanned the table. The page is read in two index-friendly parts instead: rows
+    whose first key is set, from the cursor's value on (a range on the sort index), then, if
+    the page is not full, the rows whose first key is empty."""
+    (first, desc), rest = keys[0], keys[1:]
+    rest_order = [(k.desc() if d else k.asc()).nulls_last() for k, d in rest]
+    extra = [after] if after is not None else []
+    rows: list[Any] = []
+    if after is None or first_value is not None:
+        bound = [] if after is None else [first <= first_value if desc else first >= first_value]
+        rows = conn.execute(statement.where(where, first.is_not(None), *bound, *extra)
+                            .order_by(first.desc() if desc else first.asc(), *rest_order,
+                                      id_col.asc()).limit(n)).all()
+    if len(rows) < n:
+        rows += conn.execute(statement.where(where, first.is_(None), *extra)
+                             .order_by(*rest_order, id_col.asc()).limit(n - len(rows))).all()
+    return rows
+
+
 # --- queries ----------------------------------------------------------------------------
 def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None = None,
                   sort: Sequence[Mapping[str, Any]] | None = None, limit: int = 100,
@@ -403,19 +428,22 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
         keys = [(t.c[f.column], desc) for f, desc in order]
         fingerprint = _fingerprint(table_id, filter, sort)
         statement = sa.select(t, *[k.label(f"_k{i}") for i, (k, _) in enumerate(keys)])
-        condition = where
+        after = None
         if cursor:
             values, last_id = _read_cursor(cursor, fingerprint, len(keys))
-            condition = sa.and_(where, _after(keys, values, last_id, t.c.id))
-        order_by = [(k.desc() if desc else k.asc()).nulls_last() for k, desc in keys]
-        rows = conn.execute(statement.where(condition).order_by(*order_by, t.c.id.asc())
-                            .limit(int(limit) + 1)).all()
+            after = _after(keys, values, last_id, t.c.id)
+        if keys:
+            rows = _sorted_page(conn, statement, where, keys, after,
+                                values[0] if cursor else None, t.c.id, int(limit) + 1)
+        else:
+            rows = conn.execute(statement.where(where, *([after] if after is not None else []))
+                                .order_by(t.c.id.asc()).limit(int(limit) + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
         chosen = [table.field(r) for r in fields] if fields is not None else list(table.fields)
         links = {f.id: read_links(conn, f, [r.id for r in rows]) for f in chosen
                  if f.type == "link"}
-        records = [record_to_dict(table, r, links, key=key, fields=chosen) for r in rows]
+        records = records_to_dicts(table, rows, links, key=key, fields=chosen)
         next_cursor = None
         if more and rows:
             last = rows[-1]._mapping

@@ -30,7 +30,8 @@ from tessera.schema.catalog import (
 from tessera.schema.hooks import load_plugins
 from tessera.schema.naming import table_name
 
-__all__ = ["RecordService", "RecordChange", "AfterChange", "read_links", "record_to_dict"]
+__all__ = ["RecordService", "RecordChange", "AfterChange", "read_links", "record_to_dict",
+           "records_to_dicts"]
 
 
 @dataclass(frozen=True)
@@ -71,18 +72,33 @@ def read_links(conn: Connection, field: FieldInfo, record_ids: Sequence[int]) ->
 def record_to_dict(table: TableInfo, row: Any, links: Mapping[int, Mapping[int, list[int]]],
                    *, key: str = "name", fields: Sequence[FieldInfo] | None = None) -> dict[str, Any]:
     """A row (with id, created_at, updated_at, f_*) → {"id", "created_at", "updated_at", "fields"}."""
-    mapping = row._mapping
-    values: dict[str, Any] = {}
+    return records_to_dicts(table, [row], links, key=key, fields=fields)[0]
+
+
+def records_to_dicts(table: TableInfo, rows: Sequence[Any],
+                     links: Mapping[int, Mapping[int, list[int]]], *, key: str = "name",
+                     fields: Sequence[FieldInfo] | None = None) -> list[dict[str, Any]]:
+    """``record_to_dict`` for many rows, resolving each field's column and type once."""
+    plan = []
     for f in fields if fields is not None else table.fields:
-        name = f.name if key == "name" else str(f.id)
-        if f.type == "link":
-            values[name] = list(links.get(f.id, {}).get(mapping["id"], []))
-        elif has_error_column(f.field_type) and mapping.get(error_column_name(f.column or "")):
-            values[name] = {"error": mapping[error_column_name(f.column or "")]}
-        else:
-            values[name] = f.field_type.to_json(mapping[f.column], f)
-    return {"id": mapping["id"], "created_at": _json_time(mapping["created_at"]),
-            "updated_at": _json_time(mapping["updated_at"]), "fields": values}
+        error_column = (error_column_name(f.column or "") if has_error_column(f.field_type)
+                        else None)
+        plan.append((f.name if key == "name" else str(f.id), f, f.type == "link", f.column,
+                     error_column, f.field_type.to_json))
+    result = []
+    for row in rows:
+        mapping = row._mapping
+        values: dict[str, Any] = {}
+        for name, f, is_link, column, error_column, to_json in plan:
+            if is_link:
+                values[name] = list(links.get(f.id, {}).get(mapping["id"], []))
+            elif error_column and mapping.get(error_column):
+                values[name] = {"error": mapping[error_column]}
+            else:
+                values[name] = to_json(mapping[column], f)
+        result.append({"id": mapping["id"], "created_at": _json_time(mapping["created_at"]),
+                       "updated_at": _json_time(mapping["updated_at"]), "fields": values})
+    return result
 
 
 def _json_time(value: Any) -> Any:

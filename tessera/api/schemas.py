@@ -40,7 +40,7 @@ SORT: JsonSchema = {
 }
 FIELD_VALUES: JsonSchema = {"type": "object",
                             "description": "values keyed by field name, field id or 'f_<id>'"}
-RECORD_ID: JsonSchema = {"type": "integer", "minimum": 1}
+RECORD_ID: JsonSchema = {"type": "integer", "minimum": 1, "maximum": 2**53}
 _TIME = {"type": "string", "description": "UTC time, YYYY-MM-DDTHH:MM:SSZ"}
 _OPTIONS = {"type": "object", "description": "type-specific options (see docs/storage.md)"}
 

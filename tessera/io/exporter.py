@@ -89,7 +89,7 @@ def _rows(conn: Connection, table: TableInfo, columns: list[_Column],
     order = [(t.c[f.column].desc() if desc else t.c[f.column].asc()).nulls_last()
              for f, desc in resolve_sort(table, sorts)]
     statement = sa.select(*selected).where(where).order_by(*order, t.c.id.asc())
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(statement)
+    result = conn.execute(statement.execution_options(stream_results=True, yield_per=batch))
     links = [c.field for c in columns if c.field.type == "link"]
     for partition in result.partitions():
         rows = [dict(r._mapping) for r in partition]
@@ -121,8 +121,6 @@ def _value(row: Mapping[str, Any], column: _Column, *, for_csv: bool) -> Any:
         return error
     stored = row.get(f"v{fid}") if column.field.column or column.field.type == "link" \
         else None
-    if column.field.type == "autonumber":
-        stored = row["id"]
     if stored is None:
         return "" if for_csv else None
     return column.codec.csv(stored, column.field) if for_csv else \

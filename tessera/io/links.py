@@ -60,8 +60,8 @@ class LinkResolver:
         t = sa_table(target)
         index: dict[str, list[int]] = {}
         column = t.c[target_field.column]
-        result = conn.execution_options(yield_per=10_000).execute(
-            sa.select(t.c.id, column).where(column.is_not(None)))
+        result = conn.execute(sa.select(t.c.id, column).where(column.is_not(None))
+                              .execution_options(yield_per=10_000))
         for rid, stored in result:
             index.setdefault(header_key(link_label(stored, target_field)), []).append(rid)
         return cls(field, target_field, target.name, index)

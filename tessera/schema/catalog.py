@@ -226,7 +226,8 @@ def sa_table(table: TableInfo) -> sa.Table:
             spec.append((column_name(f.id), sql_type))
             if has_error_column(f.field_type):
                 spec.append((error_column_name(column_name(f.id)), sa.Text()))
-    key = (table.id, *((name, repr(sql_type)) for name, sql_type in spec))
+    key = (table.id, *((name, type(sql_type), getattr(sql_type, "length", None))
+                       for name, sql_type in spec))
     cached = _SA_TABLES.get(key)
     if cached is not None:
         return cached

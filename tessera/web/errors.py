@@ -72,6 +72,17 @@ async def integrity_error(request: Request, exc: Exception) -> Response:
     return _render(request, 409, error_body("conflict", message))
 
 
+async def overflow_error(request: Request, exc: Exception) -> Response:
+    """Drivers raise OverflowError (SQLite) or DataError (PostgreSQL: numeric value out of
+    range) for numbers from the request beyond 64 bits."""
+    log.info("value out of range: %s", exc)
+    zh = request_locale(request) == "zh"
+    message = ("请求中的某个值无法存储（例如数字超过 2^63−1），请检查后重新发送。" if zh else
+               "A value in the request cannot be stored (for example a number beyond "
+               "2^63−1); check the values and send them again.")
+    return _render(request, 400, error_body("value_out_of_range", message))
+
+
 async def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("internal error on %s %s", request.method, request.url.path)
     zh = request_locale(request) == "zh"
@@ -85,5 +96,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     TesseraError: tessera_error,
     HTTPException: http_error,
     sqlalchemy.exc.IntegrityError: integrity_error,
+    OverflowError: overflow_error,
+    sqlalchemy.exc.DataError: overflow_error,
     Exception: internal_error,
 }

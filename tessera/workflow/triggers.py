@@ -23,10 +23,11 @@ from tessera.schema.catalog import get_table, sa_table
 from tessera.workflow import timebase
 from tessera.workflow.conditions import clock_boundary, condition_clause, true_ids
 from tessera.workflow.models import CONDITION_STATE
-from tessera.workflow.outbox import Origin, enqueue
+from tessera.workflow.outbox import Origin, enqueue, enqueue_select
 from tessera.workflow.registry import TriggerSpec, define_trigger
 
-__all__ = ["next_fire", "set_state", "condition_sweep", "baseline_condition", "boundary_crossings"]
+__all__ = ["next_fire", "set_state", "condition_sweep", "baseline_condition", "boundary_crossings",
+           "crossing_select"]
 
 
 # --- record triggers ------------------------------------------------------------------------
@@ -127,11 +128,11 @@ def baseline_condition(conn: Connection, automation: Any) -> None:
                   sa.literal(today.isoformat())).where(clause)))
 
 
-def boundary_crossings(conn: Connection, table: Any, formula: str, last: dt.date | None,
-                       today: dt.date) -> list[int] | None:
-    """Records whose clock condition turned true after ``last`` up to ``today`` (an index range
-    on the date column, the other AND terms checked on those rows only); None when the formula
-    has no clock boundary."""
+def crossing_select(conn: Connection, table: Any, formula: str, last: dt.date | None,
+                    today: dt.date) -> Any:
+    """SELECT of the ids whose clock condition turned true after ``last`` up to ``today``: an
+    index range on the date column, the other AND terms checked on those rows only. None when
+    the formula has no clock boundary."""
     boundary = clock_boundary(table, formula)
     if boundary is None:
         return None
@@ -139,11 +140,18 @@ def boundary_crossings(conn: Connection, table: Any, formula: str, last: dt.date
     column = t.c[table.field(boundary.field).column]
     start = (last or today - dt.timedelta(days=1)) - dt.timedelta(days=boundary.days)
     end = today - dt.timedelta(days=boundary.days)
-    if start >= end:
-        return []
     clauses = [column > start, column <= end]
     clauses += [condition_clause(conn, table, term, t, today) for term in boundary.rest]
-    return list(conn.execute(sa.select(t.c.id).where(*clauses).order_by(t.c.id)).scalars())
+    return sa.select(t.c.id).where(*clauses)
+
+
+def boundary_crossings(conn: Connection, table: Any, formula: str, last: dt.date | None,
+                       today: dt.date) -> list[int] | None:
+    """The ids of :func:`crossing_select` (None when the formula has no clock boundary)."""
+    select = crossing_select(conn, table, formula, last, today)
+    if select is None:
+        return None
+    return list(conn.execute(select.order_by(select.selected_columns[0])).scalars())
 
 
 def condition_sweep(conn: Connection, automation: Any, last: dt.date | None,
@@ -156,11 +164,17 @@ def condition_sweep(conn: Connection, automation: Any, last: dt.date | None,
     table = get_table(conn, automation.table_id)
     formula = _formula(automation)
     dedupe_day = today.isoformat()
-    found = boundary_crossings(conn, table, formula, last, today)
-    if found is not None:
-        count = enqueue(conn, automation, found, trigger_type="condition_true",
-                        dedupe={rid: f"cond:{rid}:{dedupe_day}" for rid in found})
-        set_state(conn, automation.id, dict.fromkeys(found, True), today)
+    crossing = crossing_select(conn, table, formula, last, today)
+    if crossing is not None:
+        count = enqueue_select(conn, automation, crossing, trigger_type="condition_true",
+                               dedupe_prefix="cond:", dedupe_suffix=f":{dedupe_day}")
+        s = CONDITION_STATE
+        conn.execute(sa.delete(s).where(s.c.automation_id == automation.id,
+                                        s.c.record_id.in_(crossing)))
+        conn.execute(sa.insert(s).from_select(
+            ["automation_id", "record_id", "value", "evaluated_on"],
+            sa.select(sa.literal(automation.id), crossing.subquery().c[0], sa.true(),
+                      sa.literal(dedupe_day, sa.String))))
         return count
     _refresh_clock(conn, today)
     trues = true_ids(conn, table, formula, today=today)
@@ -182,6 +196,24 @@ def _refresh_clock(conn: Connection, today: dt.date) -> None:
     refresh_clock(conn, today)
 
 
+def _sweep_index(conn: Connection, table: Any, automation_id: int, boundary: Any) -> None:
+    """A covering index (date, columns the other AND terms read, id) so the daily sweep reads
+    the index only, never the rows (10k scattered row reads cost ~90 ms on 1M rows)."""
+    from tessera.formula import ast as A
+
+    names = {n.name.strip() for term in boundary.rest for n in A.walk(term)
+             if isinstance(n, A.FieldRef)}
+    columns = [table.field(boundary.field).column]
+    for f in table.fields:
+        if f.name.strip() in names and f.column and f.column not in columns and f.type != "link":
+            columns.append(f.column)
+    if len(columns) == 1 or len(columns) > 4:
+        return
+    t = sa_table(table)
+    index = sa.Index(f"ix_wf{automation_id}_{t.name}", *[t.c[c] for c in columns], t.c.id)
+    index.create(conn, checkfirst=True)
+
+
 def _condition_enable(conn: Connection, automation: Any, backfill: bool) -> None:
     from tessera.query import ensure_sort_index
 
@@ -189,6 +221,7 @@ def _condition_enable(conn: Connection, automation: Any, backfill: bool) -> None
     boundary = clock_boundary(table, _formula(automation))
     if boundary is not None:
         ensure_sort_index(conn, table.id, [{"field": boundary.field, "direction": "asc"}])
+        _sweep_index(conn, table, automation.id, boundary)
     if backfill:
         conn.execute(sa.delete(CONDITION_STATE).where(
             CONDITION_STATE.c.automation_id == automation.id))

@@ -90,6 +90,16 @@ def test_error_message_in_chinese(client, table, method, path, kwargs, status, c
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
 
 
+def test_numbers_beyond_64_bits_are_a_400(client, table) -> None:
+    link = client.post(f"/api/v1/tables/{table['id']}/fields", json={
+        "name": "Refs", "type": "link", "options": {"target_table_id": table["id"]}})
+    assert link.status_code == 201
+    response = client.post(f"/api/v1/tables/{table['id']}/records",
+                           json={"fields": {"Refs": [10**30]}})
+    assert response.status_code in (400, 422), response.text
+    assert response.json()["error"]["code"] in ("value_out_of_range", "invalid_records")
+
+
 def test_validation_details_name_location_and_value(client) -> None:
     error = client.post("/api/v1/bases", json={"name": 5}).json()["error"]
     assert error["details"]["errors"] == [
@@ -105,3 +115,9 @@ def test_record_errors_list_every_bad_value(client, table) -> None:
     assert [(e["row"], e["field"]) for e in errors] == [(0, "Age"), (2, "Tier")]
     page = client.get(f"/api/v1/tables/{table['id']}/records").json()
     assert page["total"] == 0  # nothing was written
+
+
+def test_method_not_allowed_lists_every_method(client) -> None:
+    response = client.request("PUT", "/api/v1/bases")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) >= {"GET", "POST"}

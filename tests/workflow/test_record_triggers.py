@@ -70,6 +70,7 @@ def test_deleted_trigger_sees_the_deleted_record(clinic) -> None:
     ("bulk_import-run_automations", True),
     ("actor-import", False),
     ("actor-import-file", False),
+    ("actor-import+automations", True),
 ], ids=lambda v: str(v))
 def test_bulk_imports_do_not_fire_record_triggers(clinic, how, fires) -> None:
     aid = clinic.create_automation(trigger={"type": "record_created"}, enabled=True,
@@ -82,7 +83,8 @@ def test_bulk_imports_do_not_fire_record_triggers(clinic, how, fires) -> None:
         with wf.bulk_import(run_automations=how.endswith("run_automations")):
             clinic.records.bulk_create(clinic.customers.id, rows, actor="someone")
     else:
-        actor = "import" if how == "actor-import" else "import:clinic.xlsx"
+        actor = {"actor-import": "import", "actor-import-file": "import:clinic.xlsx",
+                 "actor-import+automations": "import+automations:clinic.xlsx (alice)"}[how]
         clinic.records.bulk_create(clinic.customers.id, rows, actor=actor)
     assert len(clinic.runs(aid)) == (2 if fires else 0)
 

@@ -174,3 +174,19 @@ def test_recall_on_a_materialized_days_since_formula_field(clinic, monkeypatch, 
     clinic.work()
     assert [r.record_id for r in clinic.runs(aid)] == [almost]
     assert _recalled(clinic) == [("召回 将流失", "2025-03-05")]
+
+
+def test_recall_gate_skips_customers_with_an_open_recall_task(clinic, monkeypatch) -> None:
+    """The worked example's last rule: no 召回 task of theirs is open (待办 or 已联系)."""
+    busy = clinic.add_customer(姓名="已有任务", 最近到院=_days_ago(179))
+    free = clinic.add_customer(姓名="无任务", 最近到院=_days_ago(179))
+    clinic.records.create(clinic.tasks.id, {"标题": "旧", "类型": "召回", "状态": "已联系",
+                                            "客户": [busy]})
+    aid = _recall(clinic, enabled=True, condition=(
+        'COUNTIFS({任务}.{类型}, "召回", {任务}.{状态}, "待办")'
+        ' + COUNTIFS({任务}.{类型}, "召回", {任务}.{状态}, "已联系") = 0'))
+    monkeypatch.setenv("TESSERA_TODAY", "2025-03-02")
+    clinic.work()
+    assert {r.record_id: r.status for r in clinic.runs(aid)} == {busy: "skipped", free: "succeeded"}
+    assert ("召回 无任务", "2025-03-05") in _recalled(clinic)
+    assert not any(title == "召回 已有任务" for title, _ in _recalled(clinic))

@@ -133,7 +133,7 @@ def _py_right(s: str, n: float) -> Any:
     if n < 0:
         return VALUE
     k = math.floor(min(n, _CLAMP))
-    return s[len(s) - k:] if k > 0 else ""
+    return s[max(len(s) - k, 0):] if k > 0 else ""  # k may exceed the length
 
 
 def _sql_left(c: SqlContext, s: Any, n: Any) -> SqlValue:
@@ -187,7 +187,8 @@ def _py_replace(s: str, start: float, n: float, new: str) -> Any:
 
 def _sql_replace(c: SqlContext, s: Any, start: Any, n: Any, new: Any) -> SqlValue:
     k = whole(c, start)
-    value = F.substr(s, 1, k - 1).op("||")(new).op("||")(F.substr(s, k + whole(c, n)))
+    before = sa.case((k < 1, 0), else_=k - 1)  # PostgreSQL rejects a negative length
+    value = F.substr(s, 1, before).op("||")(new).op("||")(F.substr(s, k + whole(c, n)))
     return SqlValue(value, when_error(sa.or_(start < 1, n < 0), "#VALUE!"))
 
 

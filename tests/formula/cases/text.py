@@ -56,6 +56,7 @@ CASES = [
     Case('RIGHT("hello", 99)', "hello"),
     Case('RIGHT("hello", -1)', E("#VALUE!")),
     Case('RIGHT("hello", 1e12)', "hello", id="right-huge-count"),
+    Case('RIGHT("abc", 4)', "abc", id="right-count-just-past-length"),
     Case("LEFT(12345, 2)", "12"),
     Case('RIGHT("你好世界", 2)', "世界"),
     Case('LEFT("你好世界", 3)', "你好世"),

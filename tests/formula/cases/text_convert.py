@@ -15,7 +15,7 @@ CASES = [
     Case('TEXT(0.256, "0%")', "26%"),
     Case('TEXT(1234567, "#,##0")', "1,234,567"),
     Case('TEXT(-5, "0;(0)")', "(5)", id="text-negative-section"),
-    Case('TEXT(0, "0;-0;\\"zero\\"")', "zero", id="text-zero-section"),
+    Case("TEXT(0, \"0;-0;\"\"zero\"\"\")", "zero", id="text-zero-section"),
     Case('TEXT(12345, "0.00E+00")', "1.23E+04"),
     Case('TEXT(7, "000")', "007"),
     Case('TEXT({D}, "yyyy-mm-dd")', "2024-03-05", {"D": D}),

@@ -1,0 +1,142 @@
+"""Excel import/export benchmark (issue 6).
+
+Generates an N-row × 12-column .xlsx like a clinic's customer list, then measures, each step
+in its own subprocess so its peak memory (max RSS) is its own:
+
+- read:      python-calamine iterating every row (the floor: "merely reading the file")
+- import:    ``tessera.io.import_file`` end to end into an empty SQLite table (reader,
+             mapping, parsing by the field types, RecordService bulk writes with history)
+- export:    ``tessera.io.export_records`` of the imported rows to .xlsx (openpyxl
+             write-only, with lxml and without) and to .csv
+
+Usage: python bench/bench_xlsx.py [--rows 100000] [--steps read,import,export_xlsx,...]
+Results go to bench/out/bench_xlsx[_<rows>].json. Timings are never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import machine, record  # noqa: E402
+
+HEADERS = ["姓名", "手机", "消费", "折扣", "次数", "会员", "生日", "到店", "等级", "标签",
+           "邮箱", "备注"]
+FIELDS = [("手机", "phone", None), ("消费", "currency", None), ("折扣", "percent", None),
+          ("次数", "number", {"precision": 0}), ("会员", "checkbox", None), ("生日", "date", None),
+          ("到店", "datetime", {"timezone": "Asia/Shanghai"}),
+          ("等级", "single_select", {"choices": [{"label": x} for x in ("VIP", "普通", "潜在")]}),
+          ("标签", "multi_select", {"choices": [{"label": x} for x in ("抖音", "美团", "转介绍")]}),
+          ("邮箱", "email", None), ("备注", "long_text", None)]
+ALL_STEPS = ["read", "import", "export_xlsx", "export_xlsx_no_lxml", "export_csv"]
+
+
+def make_file(path: Path, rows: int) -> None:
+    from openpyxl import Workbook
+
+    rnd = random.Random(6)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("客户")
+    ws.append(HEADERS)
+    base = dt.date(1970, 1, 1)
+    for i in range(rows):
+        ws.append([f"客户{i}", f"1{rnd.randrange(3, 9)}{i:09d}", round(rnd.random() * 5000, 2),
+                   rnd.choice(["5%", "10%", 0.15]), rnd.randrange(50),
+                   rnd.choice(["是", "否"]), base + dt.timedelta(days=rnd.randrange(15000)),
+                   dt.datetime(2024, 1, 1, 9) + dt.timedelta(minutes=rnd.randrange(500000)),
+                   rnd.choice(["VIP", "普通", "潜在"]), rnd.choice(["抖音", "美团、转介绍", ""]),
+                   f"c{i}@example.com", rnd.choice(["", "老客户", "需回访"])])
+    wb.save(path)
+
+
+def _db(work: Path) -> str:
+    return f"sqlite:///{work / 'bench.db'}"
+
+
+def step(name: str, work: Path) -> dict[str, object]:
+    started = time.perf_counter()
+    out: dict[str, object] = {}
+    if name == "read":
+        from python_calamine import CalamineWorkbook
+
+        sheet = CalamineWorkbook.from_path(str(work / "in.xlsx")).get_sheet_by_index(0)
+        out["rows"] = sum(1 for _ in sheet.iter_rows()) - 1
+    elif name == "import":
+        from tessera import schema_ops as schema
+        from tessera.db import create_engine
+        from tessera.io import ImportOptions, import_file
+        from tessera.migrate import upgrade
+
+        (work / "bench.db").unlink(missing_ok=True)
+        engine = create_engine(_db(work))
+        upgrade(engine)
+        base = schema.create_base(engine, "Bench")
+        table = schema.create_table(engine, base.id, "客户", primary_field="姓名",
+                                    fields=[schema.FieldSpec(*f) for f in FIELDS])
+        started = time.perf_counter()
+        result = import_file(engine, table.id, work / "in.xlsx",
+                             ImportOptions(reader=os.environ.get("BENCH_READER", "auto")))
+        out.update(created=result.created, rejected=result.rejected, reader=result.reader)
+    elif name.startswith("export"):
+        from tessera.db import create_engine
+        from tessera.io import export_records
+
+        engine = create_engine(_db(work))
+        target = work / ("out.csv" if name == "export_csv" else "out.xlsx")
+        started = time.perf_counter()
+        result = export_records(engine, target, table_id=1)
+        out.update(rows=result.rows, bytes=target.stat().st_size)
+        from openpyxl.xml import LXML
+
+        out["lxml"] = LXML
+    out["seconds"] = round(time.perf_counter() - started, 3)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--steps", default=",".join(ALL_STEPS))
+    parser.add_argument("--work", default=str(Path(__file__).parent / "out" / "xlsx_work"))
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    work = Path(args.work)
+    if args.step:
+        print(json.dumps(step(args.step, work)))
+        return
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {"rows": args.rows, "columns": len(HEADERS)}
+    t0 = time.perf_counter()
+    make_file(work / "in.xlsx", args.rows)
+    results["make_file_seconds"] = round(time.perf_counter() - t0, 2)
+    results["file_mb"] = round((work / "in.xlsx").stat().st_size / 2**20, 1)
+    for name in args.steps.split(","):
+        env = dict(os.environ)
+        if name == "export_xlsx_no_lxml":
+            env["OPENPYXL_LXML"] = "False"
+        done = subprocess.run([sys.executable, __file__, "--work", str(work), "--step", name],
+                              capture_output=True, text=True, env=env, check=True)
+        results[name] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(name, results[name], flush=True)
+    if "read" in results and "import" in results:
+        results["import_to_read_ratio"] = round(
+            results["import"]["seconds"] / results["read"]["seconds"], 2)  # type: ignore[index]
+    results["machine"] = machine()
+    suffix = "" if args.rows == 100_000 else f"_{args.rows}"
+    print(json.dumps(results, ensure_ascii=False, indent=2))
+    print("written:", record(f"bench_xlsx{suffix}", results))
+
+
+if __name__ == "__main__":
+    main()
