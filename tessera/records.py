@@ -36,7 +36,8 @@ __all__ = ["RecordService", "RecordChange", "AfterChange", "read_links", "record
 
 @dataclass(frozen=True)
 class RecordChange:
-    """What a write touched: kind is create, update, before_delete or delete."""
+    """What a write touched: kind is create, update, before_update (links about to change;
+    field_ids are those link fields), before_delete or delete."""
 
     kind: str
     table_id: int

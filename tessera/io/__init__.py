@@ -8,8 +8,8 @@ an .xlsx report (``rejects``). ``preview_import`` runs the same steps on the fir
 writing, for the import wizard.
 
 Export (``export_records``): a table or a view (its filters, sorts, hidden fields, plus an
-optional ``row_filter`` hook for access rules) streamed to .xlsx (openpyxl write-only, real
-dates and number formats, ``formats``) or .csv (UTF-8 with BOM).
+optional ``row_filter`` hook for access rules) streamed to .xlsx (real
+dates and number formats from ``formats``, written by ``xlsx_writer``) or .csv (UTF-8 with BOM).
 """
 
 from tessera.io.errors import ImportFileError

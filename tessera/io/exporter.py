@@ -1,7 +1,7 @@
 """Export a table or a view to .xlsx or .csv, streaming.
 
 Rows are read with one ordered query (the view's filters AND the ``row_filter`` hook, its
-sorts then id), ``batch`` rows at a time, and written as they arrive: openpyxl write-only for
+sorts then id), ``batch`` rows at a time, and written as they arrive: ``xlsx_writer.XlsxStreamWriter`` for
 .xlsx (bold frozen header, autofilter, widths fitted on the first batch, real dates and
 number formats from ``formats``), the csv module for .csv (UTF-8 with BOM so Excel opens
 Chinese text correctly). Links are written as the linked records' primary-field text,
@@ -14,6 +14,7 @@ one for the exporting user. ``visible_fields`` narrows the columns the same way.
 from __future__ import annotations
 
 import csv
+import itertools
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,17 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Connection, Engine
 
 from tessera.fields.computed import error_column_name, has_error_column
-from tessera.io.cells import safe_cell
 from tessera.io.errors import ImportFileError
 from tessera.io.formats import CellCodec, codec_for
 from tessera.io.links import link_label
+from tessera.io.xlsx_writer import MAX_ROWS, ExcelError, XlsxColumn, XlsxStreamWriter
 from tessera.query import build_filter, resolve_sort
 from tessera.records import read_links
 from tessera.schema.catalog import FieldInfo, TableInfo, get_table, get_view, sa_table
@@ -60,7 +57,22 @@ class ExportResult:
 class _Column:
     field: FieldInfo
     codec: CellCodec
+    value_key: str
     error_key: str | None
+
+    def xlsx(self, row: Mapping[str, Any]) -> Any:
+        error = row[self.error_key] if self.error_key else None
+        if error:
+            return ExcelError(error)
+        stored = row[self.value_key]
+        return None if stored is None else self.codec.xlsx(stored, self.field)
+
+    def csv(self, row: Mapping[str, Any]) -> str:
+        error = row[self.error_key] if self.error_key else None
+        if error:
+            return str(error)
+        stored = row[self.value_key]
+        return "" if stored is None else self.codec.csv(stored, self.field)
 
 
 def _columns(table: TableInfo, hidden: Sequence[int],
@@ -69,9 +81,9 @@ def _columns(table: TableInfo, hidden: Sequence[int],
     if visible_fields is not None:
         allowed = {table.field(v).id for v in visible_fields}
         fields = [f for f in fields if f.id in allowed]
-    return [_Column(f, codec_for(f),
-                    error_column_name(f.column) if f.column and has_error_column(f.field_type)
-                    else None) for f in fields]
+    return [_Column(f, codec_for(f), f"v{f.id}",
+                    f"e{f.id}" if f.column and has_error_column(f.field_type) else None)
+            for f in fields]
 
 
 def _rows(conn: Connection, table: TableInfo, columns: list[_Column],
@@ -84,7 +96,7 @@ def _rows(conn: Connection, table: TableInfo, columns: list[_Column],
         if c.field.column:
             selected.append(t.c[c.field.column].label(f"v{c.field.id}"))
         if c.error_key:
-            selected.append(t.c[c.error_key].label(f"e{c.field.id}"))
+            selected.append(t.c[error_column_name(c.field.column or "")].label(c.error_key))
     where = build_filter(table, spec, dialect=conn.dialect.name, t=t)
     order = [(t.c[f.column].desc() if desc else t.c[f.column].asc()).nulls_last()
              for f, desc in resolve_sort(table, sorts)]
@@ -114,19 +126,6 @@ def _attach_links(conn: Connection, link: FieldInfo, rows: list[dict[str, Any]])
         r[f"v{link.id}"] = [labels.get(i, str(i)) for i in linked.get(r["id"], [])] or None
 
 
-def _value(row: Mapping[str, Any], column: _Column, *, for_csv: bool) -> Any:
-    fid = column.field.id
-    error = row.get(f"e{fid}") if column.error_key else None
-    if error:
-        return error
-    stored = row.get(f"v{fid}") if column.field.column or column.field.type == "link" \
-        else None
-    if stored is None:
-        return "" if for_csv else None
-    return column.codec.csv(stored, column.field) if for_csv else \
-        column.codec.xlsx(stored, column.field)
-
-
 def _width(value: Any) -> int:
     if value is None:
         return 0
@@ -141,52 +140,27 @@ def _sheet_title(name: str) -> str:
 
 def _write_xlsx(path: Path, title: str, columns: list[_Column],
                 batches: Iterator[list[dict[str, Any]]]) -> int:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_sheet_title(title))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
     first = next(batches, [])
     widths = [_width(c.field.name) + 2 for c in columns]
     for row in first[:_WIDTH_SAMPLE]:
         for i, c in enumerate(columns):
-            value = _value(row, c, for_csv=True)
-            widths[i] = max(widths[i], _width(value) + 2)
-    for i, c in enumerate(columns):
+            widths[i] = max(widths[i], _width(c.csv(row)) + 2)
+    specs = []
+    for c, width in zip(columns, widths, strict=True):
         fmt = c.codec.number_format(c.field)
         extra = 4 if fmt and "yyyy" in fmt else 0
-        sheet.column_dimensions[get_column_letter(i + 1)].width = min(max(widths[i] + extra, 8), 60)
-    header = []
-    for c in columns:
-        cell = WriteOnlyCell(sheet, value=c.field.name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    formats = [c.codec.number_format(c.field) for c in columns]
-    count = 0
-
-    def emit(rows: list[dict[str, Any]]) -> None:
-        nonlocal count
-        for row in rows:
-            out = []
-            for c, fmt in zip(columns, formats, strict=True):
-                value = _value(row, c, for_csv=False)
-                if value is None:
-                    out.append(None)
-                elif fmt and not isinstance(value, str):
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.number_format = fmt
-                    out.append(cell)
-                else:
-                    out.append(safe_cell(sheet, value))
-            sheet.append(out)
-        count += len(rows)
-
-    emit(first)
-    for rows in batches:
-        emit(rows)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(max(1, len(columns)))}{count + 1}"
-    workbook.save(path)
-    return count
+        specs.append(XlsxColumn(c.field.name, min(max(width + extra, 8), 60), fmt))
+    with XlsxStreamWriter(path, _sheet_title(title), specs) as writer:
+        for rows in itertools.chain([first], batches):
+            try:
+                writer.write_rows([[c.xlsx(r) for c in columns] for r in rows])
+            except OverflowError as exc:
+                raise ImportFileError(
+                    f"More than {MAX_ROWS - 1:,} rows: an Excel sheet cannot hold them. "
+                    "Export to .csv, or filter the view.",
+                    f"超过 {MAX_ROWS - 1:,} 行，Excel 工作表放不下。请导出为 .csv 或先筛选视图。",
+                    code="export_too_many_rows") from exc
+        return writer.rows
 
 
 def _write_csv(path: Path, columns: list[_Column], batches: Iterator[list[dict[str, Any]]]) -> int:
@@ -195,7 +169,7 @@ def _write_csv(path: Path, columns: list[_Column], batches: Iterator[list[dict[s
         writer = csv.writer(handle)
         writer.writerow([c.field.name for c in columns])
         for rows in batches:
-            writer.writerows([_value(r, c, for_csv=True) for c in columns] for r in rows)
+            writer.writerows([c.csv(r) for c in columns] for r in rows)
             count += len(rows)
     return count
 

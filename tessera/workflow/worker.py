@@ -11,6 +11,7 @@ worker died is claimed again once the lease has expired, and replays from its st
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
 import threading
@@ -28,6 +29,7 @@ from tessera.workflow.scheduler import tick
 __all__ = ["Worker", "WorkerStats", "EmbeddedWorker", "start_embedded_worker"]
 
 DUE_STATUSES = ("queued", "waiting", "retry")
+log = logging.getLogger("tessera.workflow")
 
 
 @dataclass
@@ -87,6 +89,8 @@ class Worker:
             try:
                 stats = self.run_once(max_runs=100)
             except Exception:  # noqa: BLE001 - a database hiccup must not end the worker
+                log.exception("workflow worker %s: pass failed; retrying in %.1f s", self.id,
+                              poll_seconds)
                 stats = WorkerStats()
             if stats.claimed == 0:
                 stop.wait(poll_seconds)

@@ -18,7 +18,7 @@ SQL_BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_BACKENDS", "sqli
 TODAY = dt.date(2026, 1, 31)
 
 numbers = st.one_of(st.integers(-20, 20).map(float), st.sampled_from([0.5, -1.25, 2.75, 1e-3, 100.0]))
-texts = st.sampled_from([None, "3", "abc", "ABC", "1.5", " 2 ", "a*b", "TRUE", "你好"])
+texts = st.sampled_from([None, "3", "abc", "ABC", "1.5", " 2 ", "a*b", "TRUE", "你好", "~", "(", "?", "a  b"])
 dates = st.one_of(st.none(), st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)))
 records = st.fixed_dictionaries({
     "A": st.one_of(st.none(), numbers),
@@ -55,6 +55,18 @@ def _formulas():
             st.tuples(st.sampled_from(["ROUND", "MOD", "LEFT", "RIGHT"]), num, st.integers(0, 3)).map(
                 lambda t: f"{t[0]}({t[1]},{t[2]})"),
             st.tuples(num, num).map(lambda t: f"SWITCH({t[0]},1,{t[1]},0)"),
+            st.tuples(txt, num, num).map(lambda t: f"MID({t[0]},{t[1]},{t[2]})"),
+            st.tuples(txt, num, num, txt).map(lambda t: f"REPLACE({t[0]},{t[1]},{t[2]},{t[3]})"),
+            st.tuples(txt, txt, txt, st.sampled_from(["", ",1", ",2", ",3"])).map(
+                lambda t: f"SUBSTITUTE({t[0]},{t[1]},{t[2]}{t[3]})"),
+            st.tuples(st.sampled_from(["FIND", "SEARCH"]), txt, txt).map(lambda t: f"{t[0]}({t[1]},{t[2]})"),
+            st.tuples(st.sampled_from(["TRIM", "PROPER"]), txt).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(txt, txt).map(lambda t: f"EXACT({t[0]},{t[1]})"),
+            st.tuples(txt, st.integers(0, 3)).map(lambda t: f"REPT({t[0]},{t[1]})"),
+            st.tuples(num, st.sampled_from(['"0.00"', '"#,##0"', '"0%"', '"yyyy-mm-dd"'])).map(
+                lambda t: f"TEXT({t[0]},{t[1]})"),
+            st.tuples(boo, txt).map(lambda t: f'TEXTJOIN("-",{t[0]},{t[1]},{{L}}.{{x}})'),
+            txt.map(lambda t: f'REGEXMATCH({t},"\\d")'),
         )
 
     leaves = st.one_of(num_leaf, text_leaf, bool_leaf, st.sampled_from([

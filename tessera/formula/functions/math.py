@@ -1,5 +1,5 @@
-"""Math functions: scalar (ABS, ROUND, MOD...) and aggregates over cells, lists and columns
-(SUM, AVERAGE, MIN, MAX, COUNT...)."""
+"""Math functions: scalar (ABS, ROUND, ROUNDUP, MROUND, CEILING, EXP, LOG...) and aggregates
+over cells, lists and columns (SUM, AVERAGE, MIN, MAX, COUNT...)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ from tessera.formula.excel import numbers as xnumbers
 from tessera.formula.functions._ranges import range_select
 from tessera.formula.interpreter import Env
 from tessera.formula.operators import _power, sql_arith
-from tessera.formula.registry import FunctionSpec, Param, define
-from tessera.formula.sqlcore import SqlContext, SqlValue, convert, first_error, when_error
+from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
+from tessera.formula.sqlcore import (
+    SqlContext,
+    SqlValue,
+    convert,
+    error_literal,
+    first_error,
+    when_error,
+)
 from tessera.formula.types import DATE, DATETIME, NUMBER, FType, is_date_like
 from tessera.formula.values import (
     DIV0,
@@ -24,6 +31,7 @@ from tessera.formula.values import (
     VALUE,
     ExcelError,
     date_to_serial,
+    round_half_away,
     serial_to_date,
     serial_to_datetime,
     to_number,
@@ -125,6 +133,164 @@ def _int_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
 define(FunctionSpec(
     "INT", "math", X, _int_type, "Rounds down to an integer (a datetime becomes its date).",
     "向下取整（日期时间取其日期）。", build_python=_int_python, build_sql=_int_sql,
+))
+
+# ----- rounding to digits and to multiples (Excel primitives: tx_* in SQL) -----------------
+# The primitives return NULL for a failure, which is #NUM! (results beyond the double range,
+# a multiple of the wrong sign); FLOOR's zero significance is #DIV/0! and checked here.
+
+PARAM_NAMES_ZH.update({"multiple": "倍数", "base": "底数"})
+
+
+def _rounding(name: str, primitive: Callable[[float, float], float | None], sql_name: str,
+              digits_optional: bool, en: str, zh: str) -> None:
+    def python(x: float, n: float) -> Any:
+        r = primitive(x, n)
+        return NUM if r is None else r
+
+    def sql(c: SqlContext, x: Any, n: Any) -> SqlValue:
+        r = getattr(F, sql_name)(x, n)
+        return SqlValue(r, when_error(r.is_(None), "#NUM!"))
+
+    digits = Param("digits", "number", optional=digits_optional, default=0.0 if digits_optional else None)
+    define(FunctionSpec(
+        name, "math", (Param("number", "number"), digits), NUMBER, en, zh,
+        python=python, sql=sql, may_error=True,
+    ))
+
+
+_rounding("ROUNDUP", xnumbers.roundup, "tx_roundup", False,
+          "Rounds away from zero to a number of digits (ROUNDUP(-3.141, 2) = -3.15).",
+          "按指定位数远离零方向舍入（ROUNDUP(-3.141, 2) = -3.15）。")
+_rounding("ROUNDDOWN", xnumbers.rounddown, "tx_rounddown", False,
+          "Rounds toward zero to a number of digits (ROUNDDOWN(3.149, 2) = 3.14).",
+          "按指定位数向零方向舍去（ROUNDDOWN(3.149, 2) = 3.14）。")
+_rounding("TRUNC", xnumbers.trunc, "tx_trunc", True,
+          "Cuts a number to a number of digits (0 when omitted), toward zero.",
+          "将数字截断到指定位数（省略时为 0 位），向零方向。")
+
+
+def _to_multiple(name: str, primitive: Callable[[float, float], float | None], sql_name: str,
+                 zero_is_div0: bool, en: str, zh: str) -> None:
+    def python(x: float, m: float) -> Any:
+        if zero_is_div0 and m == 0:
+            return DIV0
+        r = primitive(x, m)
+        return NUM if r is None else r
+
+    def sql(c: SqlContext, x: Any, m: Any) -> SqlValue:
+        r = getattr(F, sql_name)(x, m)
+        if zero_is_div0:
+            return SqlValue(r, sa.case((m == 0, error_literal("#DIV/0!")), (r.is_(None), error_literal("#NUM!"))))
+        return SqlValue(r, when_error(r.is_(None), "#NUM!"))
+
+    define(FunctionSpec(
+        name, "math", (Param("number", "number"), Param("multiple", "number")), NUMBER, en, zh,
+        python=python, sql=sql, may_error=True,
+    ))
+
+
+_to_multiple("MROUND", xnumbers.mround, "tx_mround", False,
+             "Rounds to the nearest multiple, halves away from zero; signs must match (else #NUM!).",
+             "舍入到最接近的倍数（中间值远离零）；两数符号不同时返回 #NUM!。")
+_to_multiple("CEILING", xnumbers.ceiling, "tx_ceiling", False,
+             "Rounds up to a multiple of the significance (CEILING(-2.5, 2) = -2); a multiple of 0 gives 0.",
+             "向上舍入到基数的倍数（CEILING(-2.5, 2) = -2）；基数为 0 时结果为 0。")
+_to_multiple("FLOOR", xnumbers.floor, "tx_floor", True,
+             "Rounds down to a multiple of the significance (FLOOR(-2.5, 2) = -4); a multiple of 0 gives #DIV/0!.",
+             "向下舍入到基数的倍数（FLOOR(-2.5, 2) = -4）；基数为 0 时返回 #DIV/0!。")
+
+# ----- exponentials and logarithms ----------------------------------------------------------
+# The C library's exp() and log() serve Python, SQLite and PostgreSQL alike, so the results
+# agree bit for bit. Arguments are clamped before the SQL call (PostgreSQL raises instead of
+# returning inf/0 and may evaluate a CASE arm early), the error column says what happened.
+
+EXP_MAX = 709.782712893384  # the largest double whose exp() is finite
+EXP_ZERO_BELOW = -745.0  # exp() underflows towards 0 here; PostgreSQL raises at exactly 0
+_LN10 = pymath.log(10.0)
+
+
+def _py_exp(x: float) -> Any:
+    if x > EXP_MAX:
+        return NUM
+    return 0.0 if x < EXP_ZERO_BELOW else pymath.exp(x)
+
+
+def _sql_exp(c: SqlContext, x: Any) -> SqlValue:
+    safe = sa.case((x > EXP_MAX, 0.0), (x < EXP_ZERO_BELOW, 0.0), else_=x)
+    value = sa.case((x < EXP_ZERO_BELOW, 0.0), else_=F.exp(safe, type_=sa.Float(53)))
+    return SqlValue(value, when_error(x > EXP_MAX, "#NUM!"))
+
+
+def _positive(x: Any) -> Any:
+    """x where it is > 0, else 1: a safe argument for ln() (the error column flags it)."""
+    return sa.case((x > 0, x), else_=1.0)
+
+
+def _ln(x: Any) -> Any:
+    """ln() typed as a double, so that SQLAlchemy divides doubles (not numerics) by it."""
+    return F.ln(x, type_=sa.Float(53))
+
+
+def _py_log10(x: float) -> float:
+    """ln(x)/ln(10), snapped to k when x is exactly 10^k. SQLite's log10() is this quotient, so
+    all backends compute it (C's log10 differs in the last bit for about half of all inputs),
+    and the snap keeps LOG10(1000) = 3 as in Excel (INT(LOG10(x)) counts digits)."""
+    r = pymath.log(x) / _LN10
+    k = float(round_half_away(r))
+    return k if -307 <= k <= 308 and 10.0 ** k == x else r
+
+
+def _sql_log10(c: SqlContext, x: Any) -> Any:
+    r = _ln(_positive(x)) / _ln(c.number(10.0))
+    k = c.round_half_away(r)
+    in_range = sa.and_(k >= -307.0, k <= 308.0)
+    power = F.power(c.number(10.0), sa.case((in_range, k), else_=0.0), type_=sa.Float(53))
+    return sa.case((sa.and_(in_range, power == x), k), else_=r)
+
+
+define(FunctionSpec(
+    "EXP", "math", X, NUMBER, "e raised to a power (EXP(1) = 2.718...).", "e 的乘幂（EXP(1) = 2.718...）。",
+    python=_py_exp, sql=_sql_exp, may_error=True,
+))
+define(FunctionSpec(
+    "LN", "math", X, NUMBER, "Natural logarithm; zero or negative numbers give #NUM!.", "自然对数；零或负数返回 #NUM!。",
+    python=lambda x: NUM if x <= 0 else pymath.log(x),
+    sql=lambda c, x: SqlValue(_ln(_positive(x)), when_error(x <= 0, "#NUM!")), may_error=True,
+))
+define(FunctionSpec(
+    "LOG10", "math", X, NUMBER, "Base-10 logarithm; zero or negative numbers give #NUM!.",
+    "以 10 为底的对数；零或负数返回 #NUM!。",
+    python=lambda x: NUM if x <= 0 else _py_log10(x),
+    sql=lambda c, x: SqlValue(_sql_log10(c, x), when_error(x <= 0, "#NUM!")), may_error=True,
+))
+
+
+def _py_log(x: float, base: float) -> Any:
+    if x <= 0 or base <= 0:
+        return NUM
+    if base == 1:
+        return DIV0
+    return _py_log10(x) if base == 10 else pymath.log(x) / pymath.log(base)
+
+
+def _sql_log(c: SqlContext, x: Any, base: Any) -> SqlValue:
+    usable_base = sa.case((sa.and_(base > 0, base != 1), base), else_=2.0)  # ln() of it is not 0
+    quotient = _ln(_positive(x)) / _ln(usable_base)
+    value = sa.case((base == 10, _sql_log10(c, x)), else_=quotient)
+    error = sa.case((sa.or_(x <= 0, base <= 0), error_literal("#NUM!")), (base == 1, error_literal("#DIV/0!")))
+    return SqlValue(value, error)
+
+
+define(FunctionSpec(
+    "LOG", "math", (Param("number", "number"), Param("base", "number", optional=True, default=10.0)), NUMBER,
+    "Logarithm to a base (10 when omitted); base 1 gives #DIV/0!, non-positive arguments #NUM!.",
+    "指定底数的对数（省略时以 10 为底）；底数为 1 返回 #DIV/0!，参数非正数返回 #NUM!。",
+    python=_py_log, sql=_sql_log, may_error=True,
+))
+define(FunctionSpec(
+    "PI", "math", (), NUMBER, "The number π to 15 digits (3.14159265358979).", "圆周率 π（3.14159265358979）。",
+    python=lambda: pymath.pi, sql=lambda c: c.number(pymath.pi),
 ))
 
 # ----- aggregates over cells, lists and columns ---------------------------------------------
