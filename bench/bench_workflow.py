@@ -9,7 +9,7 @@
    N_RUNS runs drained by one ``tessera worker --once`` process, then by two at once.
 
 Usage: ``.venv/bin/python bench/bench_workflow.py [sqlite|postgresql ...]``. PostgreSQL uses
-``PG_DSN`` or a throwaway cluster. Env: N_CUST, N_RUNS, BENCH_DIR.
+``PG_DSN`` or a throwaway cluster. Env: N_CUST, N_RUNS (0 skips part 2), BENCH_DIR.
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ N_RUNS = int(os.environ.get("N_RUNS", "2000"))
 TODAY = dt.date(2025, 3, 1)
 
 
-def _fresh_url(backend: str, pg_server: str | None) -> str:
+def _fresh_url(backend: str, pg_server: str | None, name: str) -> str:
     if backend == "sqlite":
         folder = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="tessera-wf-"))
-        path = folder / "bench_workflow.db"
+        path = folder / f"bench_workflow_{name}.db"
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
     assert pg_server is not None
@@ -186,8 +186,9 @@ def main(backends: list[str]) -> None:
         pg_server = cluster.url
     try:
         for backend in backends:
-            bench_sweep(backend, _fresh_url(backend, pg_server), results)
-            bench_throughput(backend, _fresh_url(backend, pg_server), results)
+            bench_sweep(backend, _fresh_url(backend, pg_server, "sweep"), results)
+            if N_RUNS:
+                bench_throughput(backend, _fresh_url(backend, pg_server, "runs"), results)
             for k, v in results.items():
                 if k.startswith(backend):
                     print(f"{k:45s} {v:12.2f}" if isinstance(v, float) else f"{k:45s} {v:>12}")

@@ -6,10 +6,13 @@ in its own subprocess so its peak memory (max RSS) is its own:
 - read:      python-calamine iterating every row (the floor: "merely reading the file")
 - import:    ``tessera.io.import_file`` end to end into an empty SQLite table (reader,
              mapping, parsing by the field types, RecordService bulk writes with history)
-- export:    ``tessera.io.export_records`` of the imported rows to .xlsx (openpyxl
-             write-only, with lxml and without) and to .csv
+- export:    ``tessera.io.export_records`` of the imported rows to .xlsx (tessera's
+             streaming writer) and to .csv
+- openpyxl_write_only[_no_lxml]: openpyxl write-only writing the same rows, values only
+             (what the export would cost with openpyxl before any formatting work)
 
 Usage: python bench/bench_xlsx.py [--rows 100000] [--steps read,import,export_xlsx,...]
+                                  [--export-rows 1000000]
 Results go to bench/out/bench_xlsx[_<rows>].json. Timings are never asserted.
 """
 
@@ -38,7 +41,8 @@ FIELDS = [("手机", "phone", None), ("消费", "currency", None), ("折扣", "p
           ("等级", "single_select", {"choices": [{"label": x} for x in ("VIP", "普通", "潜在")]}),
           ("标签", "multi_select", {"choices": [{"label": x} for x in ("抖音", "美团", "转介绍")]}),
           ("邮箱", "email", None), ("备注", "long_text", None)]
-ALL_STEPS = ["read", "import", "export_xlsx", "export_xlsx_no_lxml", "export_csv"]
+ALL_STEPS = ["read", "import", "export_xlsx", "export_csv", "openpyxl_write_only",
+             "openpyxl_write_only_no_lxml"]
 
 
 def make_file(path: Path, rows: int) -> None:
@@ -63,8 +67,25 @@ def _db(work: Path) -> str:
     return f"sqlite:///{work / 'bench.db'}"
 
 
+def grow(work: Path, rows: int) -> None:
+    """Benchmark setup only: copy the imported rows (SQL INSERT … SELECT) until the table
+    holds ``rows`` rows, to time a 1,000,000-row export without importing that much."""
+    import sqlalchemy as sa
+
+    from tessera.db import create_engine
+
+    engine = create_engine(_db(work))
+    with engine.begin() as conn:
+        columns = [c["name"] for c in sa.inspect(conn).get_columns("t_1") if c["name"] != "id"]
+        names = ", ".join(columns)
+        while (count := conn.execute(sa.text("SELECT count(*) FROM t_1")).scalar_one()) < rows:
+            conn.execute(sa.text(f"INSERT INTO t_1 ({names}) SELECT {names} FROM t_1 "
+                                 f"ORDER BY id LIMIT {rows - count}"))
+
+
 def step(name: str, work: Path) -> dict[str, object]:
     started = time.perf_counter()
+    cpu = time.process_time()
     out: dict[str, object] = {}
     if name == "read":
         from python_calamine import CalamineWorkbook
@@ -83,23 +104,40 @@ def step(name: str, work: Path) -> dict[str, object]:
         base = schema.create_base(engine, "Bench")
         table = schema.create_table(engine, base.id, "客户", primary_field="姓名",
                                     fields=[schema.FieldSpec(*f) for f in FIELDS])
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = import_file(engine, table.id, work / "in.xlsx",
                              ImportOptions(reader=os.environ.get("BENCH_READER", "auto")))
-        out.update(created=result.created, rejected=result.rejected, reader=result.reader)
+        out.update(created=result.created, rejected=result.rejected, reader=result.reader,
+                   record_service_seconds=round(result.write_seconds, 3))
+    elif name.startswith("openpyxl_write_only"):
+        from openpyxl import Workbook
+        from openpyxl.xml import LXML
+        from python_calamine import CalamineWorkbook
+
+        rows = CalamineWorkbook.from_path(str(work / "in.xlsx")).get_sheet_by_index(0).to_python()
+        started, cpu = time.perf_counter(), time.process_time()
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("客户")
+        for row in rows:
+            ws.append(row)
+        wb.save(work / "openpyxl.xlsx")
+        out.update(rows=len(rows) - 1, lxml=LXML)
     elif name.startswith("export"):
-        from tessera.db import create_engine
+        from tessera.db import create_engine, on_sqlite_connect
         from tessera.io import export_records
 
+        if name.endswith("small_cache"):
+            # SQLite's page cache (tessera.db sets 256 MB) counts in RSS on big scans; a
+            # 2 MB cache shows what the export itself holds
+            on_sqlite_connect(lambda dbapi: dbapi.execute("PRAGMA cache_size=-2000"))
+
         engine = create_engine(_db(work))
-        target = work / ("out.csv" if name == "export_csv" else "out.xlsx")
-        started = time.perf_counter()
+        target = work / ("out.csv" if name.startswith("export_csv") else "out.xlsx")
+        started, cpu = time.perf_counter(), time.process_time()
         result = export_records(engine, target, table_id=1)
         out.update(rows=result.rows, bytes=target.stat().st_size)
-        from openpyxl.xml import LXML
-
-        out["lxml"] = LXML
     out["seconds"] = round(time.perf_counter() - started, 3)
+    out["cpu_seconds"] = round(time.process_time() - cpu, 3)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
 
@@ -110,6 +148,10 @@ def main() -> None:
     parser.add_argument("--steps", default=",".join(ALL_STEPS))
     parser.add_argument("--work", default=str(Path(__file__).parent / "out" / "xlsx_work"))
     parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the generated file and database of the previous run")
+    parser.add_argument("--export-rows", type=int, default=0,
+                        help="after the steps, grow the table to N rows and time the exports")
     args = parser.parse_args()
     work = Path(args.work)
     if args.step:
@@ -118,22 +160,32 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, object] = {"rows": args.rows, "columns": len(HEADERS)}
     t0 = time.perf_counter()
-    make_file(work / "in.xlsx", args.rows)
-    results["make_file_seconds"] = round(time.perf_counter() - t0, 2)
+    if not (args.reuse and (work / "in.xlsx").exists()):
+        make_file(work / "in.xlsx", args.rows)
+        results["make_file_seconds"] = round(time.perf_counter() - t0, 2)
     results["file_mb"] = round((work / "in.xlsx").stat().st_size / 2**20, 1)
     for name in args.steps.split(","):
         env = dict(os.environ)
-        if name == "export_xlsx_no_lxml":
+        if name.endswith("no_lxml"):
             env["OPENPYXL_LXML"] = "False"
         done = subprocess.run([sys.executable, __file__, "--work", str(work), "--step", name],
                               capture_output=True, text=True, env=env, check=True)
         results[name] = json.loads(done.stdout.strip().splitlines()[-1])
         print(name, results[name], flush=True)
+    if args.export_rows:
+        grow(work, args.export_rows)
+        for name in ("export_xlsx", "export_csv", "export_xlsx_small_cache"):
+            done = subprocess.run([sys.executable, __file__, "--work", str(work), "--step",
+                                   name], capture_output=True, text=True, check=True)
+            results[f"{name}_{args.export_rows}"] = json.loads(
+                done.stdout.strip().splitlines()[-1])
+            print(name, args.export_rows, results[f"{name}_{args.export_rows}"], flush=True)
     if "read" in results and "import" in results:
         results["import_to_read_ratio"] = round(
             results["import"]["seconds"] / results["read"]["seconds"], 2)  # type: ignore[index]
     results["machine"] = machine()
-    suffix = "" if args.rows == 100_000 else f"_{args.rows}"
+    suffix = "" if args.rows == 100_000 and args.steps == ",".join(ALL_STEPS) \
+        else f"_{args.rows}_{args.steps.replace(',', '_')}_{args.export_rows or ''}".rstrip("_")
     print(json.dumps(results, ensure_ascii=False, indent=2))
     print("written:", record(f"bench_xlsx{suffix}", results))
 

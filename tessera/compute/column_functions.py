@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera.formula.checker import Typed
+from tessera.formula.functions._ranges import is_constant
+from tessera.formula.interpreter import Env, compile_python
 from tessera.formula.registry import FunctionSpec
 from tessera.formula.sqlcore import SqlContext, SqlValue, convert, error_literal, first_error
 
@@ -34,12 +36,20 @@ _NAMES = itertools.count(1)
 
 @dataclass(frozen=True)
 class RankTable:
-    """The ranks of one column: ``table(x, less)`` over its distinct non-blank numbers."""
+    """The ranks of one column: ``table(x, less, pr)`` over its distinct non-blank numbers,
+    ``pr`` being PERCENTRANK.INC of ``x`` truncated to ``digits`` (None: not precomputed)."""
 
     table: sa.Table
     count: int
     low: float | None
     high: float | None
+    digits: int | None
+
+
+# Exact integer truncation of less / (n - 1) equals Excel's decimal ROUNDDOWN as long as a
+# non-integer less·10^d / (n - 1) stays further than a double's error from the next integer.
+_MAX_DIGITS = 6
+_MAX_COUNT = 10**8
 
 
 def _is_column_percentrank(t: Typed) -> bool:
@@ -48,20 +58,41 @@ def _is_column_percentrank(t: Typed) -> bool:
             and t.args[0].type.kind == "number")
 
 
-def _build_ranks(conn: Connection, source_table: str, column: str) -> RankTable:
+def _constant_digits(t: Typed) -> int | None:
+    """The truncation digits of a call, when its significance is a constant in range."""
+    if len(t.args) < 3:
+        return 3
+    sig = t.args[2]
+    if sig.type.kind != "number" or not is_constant(sig):
+        return None
+    value = compile_python(sig)(Env({}))
+    if not isinstance(value, float) or not 1 <= value < _MAX_DIGITS + 1:
+        return None
+    return int(value)
+
+
+def _build_ranks(conn: Connection, source_table: str, column: str, digits: int | None) -> RankTable:
     name = f"tx_ranks_{next(_NAMES)}"
     ranks = sa.Table(name, sa.MetaData(), sa.Column("x", sa.Float(53), primary_key=True),
-                     sa.Column("less", sa.Float(53), nullable=False), prefixes=["TEMPORARY"])
+                     sa.Column("less", sa.BigInteger, nullable=False), sa.Column("pr", sa.Float(53)),
+                     prefixes=["TEMPORARY"])
     ranks.create(conn)
     src = sa.table(source_table, sa.column(column)).alias("src")
     x = sa.cast(src.c[column], sa.Float(53))
-    counts = (sa.select(x.label("x"), sa.func.count().label("c"))
-              .where(src.c[column].is_not(None)).group_by(x).subquery("counts"))
-    less = sa.func.sum(counts.c.c).over(order_by=counts.c.x) - counts.c.c
-    conn.execute(sa.insert(ranks).from_select(["x", "less"], sa.select(counts.c.x, sa.cast(less, sa.Float(53)))))
     stats = conn.execute(sa.select(sa.func.count(x), sa.func.min(x), sa.func.max(x))
                          .where(src.c[column].is_not(None))).one()
-    return RankTable(ranks, int(stats[0]), stats[1], stats[2])
+    n = int(stats[0])
+    counts = (sa.select(x.label("x"), sa.func.count().label("c"))
+              .where(src.c[column].is_not(None)).group_by(x).subquery("counts"))
+    less = sa.cast(sa.func.sum(counts.c.c).over(order_by=counts.c.x) - counts.c.c, sa.BigInteger)
+    conn.execute(sa.insert(ranks).from_select(["x", "less"], sa.select(counts.c.x, less)))
+    if digits is not None and 1 < n < _MAX_COUNT:
+        scale = 10**digits
+        truncated = (ranks.c.less * sa.literal(scale, sa.BigInteger)) // sa.literal(n - 1, sa.BigInteger)
+        conn.execute(sa.update(ranks).values(pr=sa.cast(truncated, sa.Float(53)) / float(scale)))
+    else:
+        digits = None
+    return RankTable(ranks, n, stats[1], stats[2], digits)
 
 
 def _percentrank_spec(ranks: RankTable) -> FunctionSpec:
@@ -87,10 +118,15 @@ def _percentrank_spec(ranks: RankTable) -> FunctionSpec:
                 else_=(above - 1.0 + (v - lo) / (hi - lo)) / (total - 1.0),
             )
         value = sa.func.tx_rounddown(rank, ctx.floor(sig.value))
+        if ranks.digits is not None and n > 1:
+            # exact hits read the precomputed truncation; only interpolation rounds per record
+            hit = sa.select(r.c.pr).where(r.c.x == v).scalar_subquery()
+            value = sa.case((outside, None), (hit.is_not(None), hit), else_=value)
         bad = sa.case(
             (sig.value < 1, error_literal("#NUM!")),
+            (value.is_not(None), None),
             (rank.is_(None), error_literal("#N/A")),
-            (value.is_(None), error_literal("#NUM!")),
+            else_=error_literal("#NUM!"),
         )
         return SqlValue(value, first_error(xv.error, sig.error, bad))
 
@@ -108,8 +144,11 @@ def _percentrank_spec(ranks: RankTable) -> FunctionSpec:
 def _rewrite(conn: Connection, t: Typed, table: str, made: dict[str, RankTable]) -> Typed:
     if _is_column_percentrank(t):
         column = t.args[0].field.column  # type: ignore[union-attr]
-        if column not in made:
-            made[column] = _build_ranks(conn, table, column)
+        digits = _constant_digits(t)
+        key = f"{column}:{digits}"
+        if key not in made:
+            made[key] = _build_ranks(conn, table, column, digits)
+        column = key
         args = tuple(_rewrite(conn, a, table, made) for a in t.args)
         return replace(t, args=args, spec=_percentrank_spec(made[column]))
     if not t.args:

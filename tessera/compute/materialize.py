@@ -1,4 +1,4 @@
-"""Set-based writes of computed columns: one ``UPDATE … FROM (SELECT …)`` per computed field
+"""Set-based writes of computed columns: one ``WITH calc AS MATERIALIZED (SELECT …) UPDATE … FROM calc`` per computed field
 (per chunk of record ids when only some records are affected), never per-row Python.
 
 The statement computes the formula over a derived table of the affected records (see
@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from tessera import clock
 from tessera.compute.cell_errors import with_cell_errors
+from tessera.compute.column_functions import column_functions
 from tessera.compute.definitions import Definition
 from tessera.compute.schema_adapter import computed_columns, current_row, table_schema
 from tessera.fields.computed import error_column_name
@@ -73,12 +74,18 @@ def _storable(conn: Connection, value: Any, kind: str) -> Any:
     return sa.func.strftime("%Y-%m-%dT%H:%M:%SZ", value)
 
 
+def typed_expression(conn: Connection, table: TableInfo, expression: str) -> Typed:
+    """The checked id-form ``expression``, computed cells read with their error codes."""
+    return with_cell_errors(check(parse(expression), table_schema(conn, table, by="id")), computed_columns(table))
+
+
 def compiled_columns(conn: Connection, table: TableInfo, expression: str, result_type: str,
-                     cur: Any, at: Clock) -> tuple[Any, Any, Typed]:
-    """(value, error) SQL expressions of ``expression`` over the derived table ``cur``, the
-    value converted to ``result_type`` and blank wherever there is an error."""
+                     cur: Any, at: Clock, *, typed: Typed | None = None) -> tuple[Any, Any, Typed]:
+    """(value, error) SQL expressions of ``expression`` (or of its already ``typed`` tree)
+    over the derived table ``cur``, the value converted to ``result_type`` and blank wherever
+    there is an error."""
     schema = table_schema(conn, table, by="id")
-    typed = with_cell_errors(check(parse(expression), schema), computed_columns(table))
+    typed = typed or typed_expression(conn, table, expression)
     ctx = SqlContext(conn.dialect.name, schema, at.today, at.now, cur)
     sv = sql_to_type(ctx, compile_sql(ctx, typed), typed.type, FType(result_type))
     if sv.error is None:
@@ -94,28 +101,35 @@ def materialize(conn: Connection, table: TableInfo, definition: Definition, rows
     t = sa_table(table)
     col = column_name(definition.field_id)
     err_col = error_column_name(col)
-    if isinstance(rows, AllRows):
-        conn.execute(_statement(conn, t, table, definition, col, err_col, None, at))
-        return ALL_ROWS
-    changed: set[int] = set()
-    ids = sorted(rows)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        statement = _statement(conn, t, table, definition, col, err_col, chunk, at).returning(t.c.id)
-        changed.update(conn.execute(statement).scalars())
-    return frozenset(changed)
+    # whole-column functions read rank tables built once here (column_functions.py)
+    with column_functions(conn, typed_expression(conn, table, definition.expression),
+                          table.physical_name) as typed:
+        if isinstance(rows, AllRows):
+            conn.execute(_statement(conn, t, table, definition, col, err_col, None, at, typed))
+            return ALL_ROWS
+        changed: set[int] = set()
+        ids = sorted(rows)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            statement = _statement(conn, t, table, definition, col, err_col, chunk, at, typed).returning(t.c.id)
+            changed.update(conn.execute(statement).scalars())
+        return frozenset(changed)
 
 
 def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Definition, col: str,
-               err_col: str, ids: list[int] | None, at: Clock) -> Any:
+               err_col: str, ids: list[int] | None, at: Clock, typed: Typed) -> Any:
     where = None if ids is None else (lambda src: src.c.id.in_(ids))
     cur = current_row(conn, table, where)
     assert definition.expression is not None
-    value, error, _typed = compiled_columns(conn, table, definition.expression, definition.result_type, cur, at)
+    value, error, _typed = compiled_columns(conn, table, definition.expression, definition.result_type, cur, at,
+                                            typed=typed)
+    # MATERIALIZED: each record's formula is evaluated once, not again for the SET list after
+    # the IS DISTINCT FROM filter (the planners inline a plain subquery into both)
     calc = sa.select(cur.c.id.label("rid"), _storable(conn, value, definition.result_type).label("v"),
-                     error.label("e")).select_from(cur).subquery("calc")
+                     error.label("e")).select_from(cur).cte("calc").prefix_with("MATERIALIZED")
     return (
         sa.update(t)
+        .add_cte(calc)
         .where(t.c.id == calc.c.rid)
         .where(sa.or_(t.c[col].is_distinct_from(calc.c.v), t.c[err_col].is_distinct_from(calc.c.e)))
         .values({col: calc.c.v, err_col: calc.c.e})

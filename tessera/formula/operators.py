@@ -93,7 +93,8 @@ def sql_arith(ctx: SqlContext, op: str, left: SqlValue, lt: FType, right: SqlVal
     elif op == "*":
         v = x * y
     elif op == "/":
-        v = x / F.nullif(y, 0.0)
+        # typed as doubles: SQLAlchemy would divide untyped function results (sqrt, ln) as NUMERIC
+        v = sa.type_coerce(x, sa.Float(53)) / sa.type_coerce(F.nullif(y, 0.0), sa.Float(53))
         err = first_error(err, when_error(y == 0, "#DIV/0!"))
     else:
         bad = sa.or_(sa.and_(x == 0, y <= 0), sa.and_(x < 0, y != ctx.floor(y)))

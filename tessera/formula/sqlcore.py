@@ -232,6 +232,15 @@ def _to_boolean(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:
     return SqlValue(value, first_error(sv.error, err))
 
 
+def _from_excel_serial(ctx: SqlContext, sv: SqlValue, kind: str) -> SqlValue:
+    """A number where a date is expected (mirrors values._excel_serial): #NUM! out of range."""
+    if kind == "date":
+        r = F.tx_serial_to_date(sv.value, type_=sa.Date if ctx.pg else None)
+    else:
+        r = F.tx_serial_to_datetime(sv.value, type_=sa.DateTime if ctx.pg else None)
+    return SqlValue(r, first_error(sv.error, when_error(sa.and_(sv.value.is_not(None), r.is_(None)), "#NUM!")))
+
+
 def _to_date(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:
     v, k = sv.value, src.kind
     if k == "blank":
@@ -241,7 +250,7 @@ def _to_date(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:
     if k == "datetime":
         return SqlValue(ctx.as_date(v), sv.error)
     if k == "number":
-        return SqlValue(ctx.serial_to_date(v), sv.error)
+        return _from_excel_serial(ctx, sv, "date")
     if k == "boolean":
         return SqlValue(ctx.null(FType("date")), first_error(sv.error, when_error(v.is_not(None), "#VALUE!")))
     parsed = ctx.as_date(F.tx_to_datetime(v))
@@ -258,7 +267,7 @@ def _to_datetime(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:
     if k == "date":
         return SqlValue(ctx.as_datetime(v), sv.error)
     if k == "number":
-        return SqlValue(ctx.serial_to_datetime(v), sv.error)
+        return _from_excel_serial(ctx, sv, "datetime")
     if k == "boolean":
         return SqlValue(ctx.null(FType("datetime")), first_error(sv.error, when_error(v.is_not(None), "#VALUE!")))
     parsed = F.tx_to_datetime(v)

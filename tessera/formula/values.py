@@ -182,7 +182,7 @@ def to_date(v: Any) -> dt.date | None | ExcelError:
     if isinstance(v, bool):
         return VALUE
     if isinstance(v, float):
-        return serial_to_date(v)
+        return _excel_serial(v, "date")
     if isinstance(v, str):
         d = _parse_date(v)
         if d is None:
@@ -201,13 +201,22 @@ def to_datetime(v: Any) -> dt.datetime | None | ExcelError:
     if isinstance(v, bool):
         return VALUE
     if isinstance(v, float):
-        return serial_to_datetime(v)
+        return _excel_serial(v, "datetime")
     if isinstance(v, str):
         d = _parse_date(v)
         if d is None:
             return VALUE
         return d if isinstance(d, dt.datetime) else dt.datetime(d.year, d.month, d.day)
     return VALUE
+
+
+def _excel_serial(n: float, kind: str) -> dt.date | ExcelError:
+    """A number given where a date is expected: an Excel serial, #NUM! outside the supported
+    range 0 (1899-12-30) .. 2958465 (9999-12-31), as the primitives (tx_serial_to_date) say."""
+    from tessera.formula.excel import dates as xdates
+
+    r = xdates.serial_to_date(n) if kind == "date" else xdates.serial_to_datetime(n)
+    return NUM if r is None else r
 
 
 def _parse_date(s: str) -> dt.date | None:

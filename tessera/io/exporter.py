@@ -55,75 +55,84 @@ class ExportResult:
 
 @dataclass(frozen=True)
 class _Column:
+    """One exported field: its codec and where its value (and error code) sit in a row."""
+
     field: FieldInfo
     codec: CellCodec
-    value_key: str
-    error_key: str | None
+    value_at: int
+    error_at: int | None
 
-    def xlsx(self, row: Mapping[str, Any]) -> Any:
-        error = row[self.error_key] if self.error_key else None
-        if error:
-            return ExcelError(error)
-        stored = row[self.value_key]
+    def xlsx(self, row: Sequence[Any]) -> Any:
+        if self.error_at is not None and row[self.error_at]:
+            return ExcelError(row[self.error_at])
+        stored = row[self.value_at]
         return None if stored is None else self.codec.xlsx(stored, self.field)
 
-    def csv(self, row: Mapping[str, Any]) -> str:
-        error = row[self.error_key] if self.error_key else None
-        if error:
-            return str(error)
-        stored = row[self.value_key]
+    def csv(self, row: Sequence[Any]) -> str:
+        if self.error_at is not None and row[self.error_at]:
+            return str(row[self.error_at])
+        stored = row[self.value_at]
         return "" if stored is None else self.codec.csv(stored, self.field)
 
 
 def _columns(table: TableInfo, hidden: Sequence[int],
              visible_fields: Sequence[int | str] | None) -> list[_Column]:
+    """The exported fields; row positions follow ``_select``: id first, then per field its
+    value and, for computed fields, its error code."""
     fields = [f for f in table.fields if f.id not in set(hidden)]
     if visible_fields is not None:
         allowed = {table.field(v).id for v in visible_fields}
         fields = [f for f in fields if f.id in allowed]
-    return [_Column(f, codec_for(f), f"v{f.id}",
-                    f"e{f.id}" if f.column and has_error_column(f.field_type) else None)
-            for f in fields]
+    columns, position = [], 1
+    for f in fields:
+        errors = bool(f.column) and has_error_column(f.field_type)
+        columns.append(_Column(f, codec_for(f), position, position + 1 if errors else None))
+        position += 2 if errors else 1
+    return columns
+
+
+def _select(t: sa.Table, columns: list[_Column]) -> list[Any]:
+    selected: list[Any] = [t.c.id]
+    for c in columns:
+        # a link has no column: its slot is filled per batch by _attach_links
+        selected.append(t.c[c.field.column] if c.field.column else sa.null())
+        if c.error_at is not None:
+            selected.append(t.c[error_column_name(c.field.column or "")])
+    return selected
 
 
 def _rows(conn: Connection, table: TableInfo, columns: list[_Column],
-          spec: Mapping[str, Any] | None, sorts: Any, batch: int
-          ) -> Iterator[list[dict[str, Any]]]:
-    """Batches of {field id or error key: stored value} in view order."""
+          spec: Mapping[str, Any] | None, sorts: Any, batch: int) -> Iterator[list[list[Any]]]:
+    """Batches of rows (lists in ``_select`` order) in view order."""
     t = sa_table(table)
-    selected = [t.c.id]
-    for c in columns:
-        if c.field.column:
-            selected.append(t.c[c.field.column].label(f"v{c.field.id}"))
-        if c.error_key:
-            selected.append(t.c[error_column_name(c.field.column or "")].label(c.error_key))
     where = build_filter(table, spec, dialect=conn.dialect.name, t=t)
     order = [(t.c[f.column].desc() if desc else t.c[f.column].asc()).nulls_last()
              for f, desc in resolve_sort(table, sorts)]
-    statement = sa.select(*selected).where(where).order_by(*order, t.c.id.asc())
+    statement = sa.select(*_select(t, columns)).where(where).order_by(*order, t.c.id.asc())
     result = conn.execute(statement.execution_options(stream_results=True, yield_per=batch))
-    links = [c.field for c in columns if c.field.type == "link"]
+    links = [c for c in columns if c.field.type == "link"]
     for partition in result.partitions():
-        rows = [dict(r._mapping) for r in partition]
+        rows = [list(r) for r in partition]
         for link in links:
             _attach_links(conn, link, rows)
         yield rows
 
 
-def _attach_links(conn: Connection, link: FieldInfo, rows: list[dict[str, Any]]) -> None:
-    linked = read_links(conn, link, [r["id"] for r in rows])
+def _attach_links(conn: Connection, column: _Column, rows: list[list[Any]]) -> None:
+    link = column.field
+    linked = read_links(conn, link, [r[0] for r in rows])
     target = get_table(conn, link.options["target_table_id"])
     primary = target.primary_field
     t = sa_table(target)
     wanted = sorted({i for ids in linked.values() for i in ids})
     labels: dict[int, str] = {}
     for start in range(0, len(wanted), 900):
-        column = t.c[primary.column] if primary.column else t.c.id
-        for rid, stored in conn.execute(sa.select(t.c.id, column).where(
+        label_column = t.c[primary.column] if primary.column else t.c.id
+        for rid, stored in conn.execute(sa.select(t.c.id, label_column).where(
                 t.c.id.in_(wanted[start:start + 900]))):
             labels[rid] = link_label(stored, primary)
     for r in rows:
-        r[f"v{link.id}"] = [labels.get(i, str(i)) for i in linked.get(r["id"], [])] or None
+        r[column.value_at] = [labels.get(i, str(i)) for i in linked.get(r[0], [])] or None
 
 
 def _width(value: Any) -> int:

@@ -61,7 +61,8 @@ def _percent_text(value: Any, f: FieldInfo) -> str:
 
 
 CODECS: dict[str, CellCodec] = {c.name: c for c in (
-    CellCodec("text", lambda f: None, lambda v, f: to_text(v), lambda v, f: to_text(v) or ""),
+    CellCodec("text", lambda f: None, lambda v, f: v if type(v) is str else to_text(v),
+              lambda v, f: v if type(v) is str else to_text(v) or ""),
     CellCodec("number", lambda f: "#,##0" + _decimals(f, 2), lambda v, f: float(v),
               lambda v, f: number_text(v)),
     CellCodec("currency", lambda f: f'"{f.options.get("symbol", "¥")}"#,##0{_decimals(f, 2)}',

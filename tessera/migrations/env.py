@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from alembic import context
 
+# Every area's tables register themselves on Model.metadata when their module is imported.
+import tessera.access.models  # noqa: F401
+import tessera.auth.models  # noqa: F401
+import tessera.outreach.models  # noqa: F401
+import tessera.packs.models  # noqa: F401
+import tessera.web.ui_models  # noqa: F401
+import tessera.workflow.models  # noqa: F401
 from tessera.models import Model
 
 config = context.config

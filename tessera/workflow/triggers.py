@@ -141,8 +141,32 @@ def crossing_select(conn: Connection, table: Any, formula: str, last: dt.date | 
     start = (last or today - dt.timedelta(days=1)) - dt.timedelta(days=boundary.days)
     end = today - dt.timedelta(days=boundary.days)
     clauses = [column > start, column <= end]
-    clauses += [condition_clause(conn, table, term, t, today) for term in boundary.rest]
+    clauses += [_plain_comparison(table, term, t) or condition_clause(conn, table, term, t, today)
+                for term in boundary.rest]
     return sa.select(t.c.id).where(*clauses)
+
+
+def _plain_comparison(table: Any, term: Any, t: Any) -> Any:
+    """``{Text} = "文本"`` / ``<>`` as a plain column comparison when the literal has no ASCII
+    letters: the formula's case-insensitive compare (ASCII lower-casing on both sides) then
+    equals exact comparison, and the sweep's covering index answers it without a function call
+    per row. None when the term is anything else."""
+    from tessera.formula import ast as A
+
+    if not (isinstance(term, A.Binary) and term.op in ("=", "<>")):
+        return None
+    ref, lit = term.left, term.right
+    if isinstance(ref, A.Text):
+        ref, lit = lit, ref
+    if not (isinstance(ref, A.FieldRef) and isinstance(lit, A.Text)):
+        return None
+    if any("a" <= ch.lower() <= "z" for ch in lit.value):
+        return None
+    field = next((f for f in table.fields if f.name.strip() == ref.name.strip()), None)
+    if field is None or field.type not in ("text", "long_text") or field.column is None:
+        return None
+    value = sa.func.coalesce(t.c[field.column], "")
+    return value == lit.value if term.op == "=" else value != lit.value
 
 
 def boundary_crossings(conn: Connection, table: Any, formula: str, last: dt.date | None,

@@ -152,3 +152,14 @@ def test_export_of_an_empty_table(engine, make_table, tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     assert export_records(engine, path, table_id=table.id).rows == 0
     assert read_xlsx(path) == [["姓名", "金额"]]
+
+
+def test_too_many_rows_for_excel(engine, clinic, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from tessera.io import ImportFileError, xlsx_writer
+
+    monkeypatch.setattr(xlsx_writer, "MAX_ROWS", 3)
+    with pytest.raises(ImportFileError) as info:
+        export_records(engine, tmp_path / "big.xlsx", table_id=clinic["table"].id)
+    assert info.value.code == "export_too_many_rows" and ".csv" in info.value.message_en
+    assert export_records(engine, tmp_path / "big.csv", table_id=clinic["table"].id).rows == 3

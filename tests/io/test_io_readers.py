@@ -110,3 +110,15 @@ def test_unreadable_files(tmp_path: Path, name: str, content: bytes, code: str) 
 def test_declared_rows_reads_the_dimension(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "d.xlsx", [["a"], *[[i] for i in range(41)]])
     assert declared_rows(path) == 42
+
+
+@pytest.mark.parametrize("threshold, reader", [(41, "openpyxl"), (42, "calamine")])
+def test_auto_streams_big_sheets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 threshold: int, reader: str) -> None:
+    from tessera.io import readers
+
+    monkeypatch.setattr(readers, "STREAM_ABOVE_ROWS", threshold)
+    path = write_xlsx(tmp_path / "big.xlsx", [["a"], *[[i] for i in range(41)]])
+    with open_sheet(path) as source:
+        assert source.reader == reader
+        assert [float(r[0]) for r in source.rows] == [float(i) for i in range(41)]

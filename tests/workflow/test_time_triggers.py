@@ -190,3 +190,20 @@ def test_recall_gate_skips_customers_with_an_open_recall_task(clinic, monkeypatc
     assert {r.record_id: r.status for r in clinic.runs(aid)} == {busy: "skipped", free: "succeeded"}
     assert ("召回 无任务", "2025-03-05") in _recalled(clinic)
     assert not any(title == "召回 已有任务" for title, _ in _recalled(clinic))
+
+
+@pytest.mark.parametrize(("term", "note", "fires"), [
+    ('{备注} <> "不联系"', "不联系", False),
+    ('{备注} <> "不联系"', None, True),
+    ('{备注} <> "不联系"', "可以联系", True),
+    ('{备注} = "重点"', "重点", True),
+    ('{备注} = "重点"', None, False),
+    ('{备注} <> "VIP"', "vip", False),          # ASCII: case-insensitive like every formula
+    ('"不联系" <> {备注}', "不联系", False),
+], ids=["ne-match", "ne-blank", "ne-other", "eq-match", "eq-blank", "ascii-case", "swapped"])
+def test_sweep_other_terms_follow_formula_semantics(clinic, monkeypatch, term, note, fires) -> None:
+    rid = clinic.add_customer(姓名="x", 最近到院=_days_ago(179), 备注=note)
+    aid = _recall(clinic, f"AND(TODAY() - {{最近到院}} >= 180, {term})", enabled=True)
+    monkeypatch.setenv("TESSERA_TODAY", "2025-03-02")
+    clinic.work()
+    assert [r.record_id for r in clinic.runs(aid)] == ([rid] if fires else [])

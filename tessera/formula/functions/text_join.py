@@ -77,13 +77,15 @@ def _sql_range_join(ctx: SqlContext, arg: Typed, sep: Any, skip_blank: Any) -> A
     """The range's values joined by ``sep`` (NULL when it contributes no value)."""
     rows = range_rows(ctx, [arg])
     kind = "text" if arg.type.kind in ("blank", "error") else arg.type.kind
-    text = convert(ctx, SqlValue(rows.values[0]), FType(kind), "text").value
+    # Blank is NULL in SQL, and string_agg/group_concat skip NULLs: keep blanks as "" pieces.
+    text = F.coalesce(convert(ctx, SqlValue(rows.values[0]), FType(kind), "text").value, "")
     keep = sa.or_(text != "", sa.not_(skip_blank))
     if ctx.pg:
         return rows.select(F.string_agg(text, aggregate_order_by(sep, rows.position)), where=keep).scalar_subquery()
     window = F.group_concat(text, sep).over(order_by=rows.position, rows=(None, None))
     joined = rows.select(window.label("w"), where=keep).subquery(ctx.fresh_name("joined"))
-    return sa.select(F.max(joined.c.w)).select_from(joined).scalar_subquery()
+    # SQLite's windowed group_concat gives NULL, not "", when every piece is "".
+    return sa.select(F.max(F.coalesce(joined.c.w, ""))).select_from(joined).scalar_subquery()
 
 
 def _join_sql(ctx: SqlContext, delimiter: Typed | None, ignore: Typed | None, texts: list[Typed]) -> SqlValue:

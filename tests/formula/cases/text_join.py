@@ -11,6 +11,7 @@ CASES = [
     Case('TEXTJOIN(", ", FALSE, {L}.{x}, "z")', "a, , 3, z", {"L.x": ["a", None, 3]}),
     Case('TEXTJOIN("/", FALSE, "a", {L}.{x}, "b")', "a/b", {"L.x": []}, id="textjoin-empty-list"),
     Case('TEXTJOIN("/", FALSE, {L}.{x})', "/", {"L.x": [None, None]}, id="textjoin-only-blanks"),
+    Case('TEXTJOIN("-", FALSE, 0, {L}.{x})', "0-1-", {"L.x": [1.0, None]}, id="textjoin-number-list-blank"),
     Case('TEXTJOIN("/", TRUE, {L}.{x})', None, {"L.x": [None, None]}),
     Case('TEXTJOIN("、", TRUE, {L}.{x})', "张三、李四", {"L.x": ["张三", "李四"]}),
     Case('TEXTJOIN(", ", TRUE, {L}.{d})', "2024-03-05, 2024-03-06",

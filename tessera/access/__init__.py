@@ -1,0 +1,1 @@
+"""Base roles, field permissions, row-level rules."""

@@ -1,0 +1,1 @@
+"""Users, sessions, api tokens, audit log, trash."""

@@ -1,0 +1,1 @@
+"""Message templates, channels, campaigns, call queue, member links."""

@@ -1,0 +1,1 @@
+"""Installed app packs and dashboards."""
