@@ -118,7 +118,7 @@ def _node(ctx: _Context, spec: Any) -> sa.ColumnElement[bool]:
 
 
 def _kind(field: FieldInfo) -> str:
-    return "list" if field.type in ("link", "multi_select", "lookup") else field.value_kind
+    return "list" if field.type in ("link", "multi_select") else field.value_kind
 
 
 def _value(field: FieldInfo, raw: Any) -> Any:

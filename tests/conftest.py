@@ -15,6 +15,9 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+# Web apps made by tests run automations only where a test starts a worker itself.
+os.environ.setdefault("TESSERA_EMBEDDED_WORKER", "0")
+
 BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 
 

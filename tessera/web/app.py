@@ -5,6 +5,7 @@ exception handler family — around one shared engine per app."""
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from tessera.db import create_engine, database_url
 from tessera.web.errors import EXCEPTION_HANDLERS
 from tessera.web.pages import PAGE_ROUTES
 from tessera.web.security import SecurityHeadersMiddleware
+from tessera.workflow.worker import start_embedded_worker
 
 __all__ = ["create_app", "UI_DIR"]
 
@@ -54,17 +56,34 @@ def _dispatch(endpoints: dict[str, Any]) -> Any:
     return endpoint
 
 
-def create_app(url: str | None = None, *, engine: Engine | None = None) -> Starlette:
+def _embedded_worker_wanted(explicit: bool | None) -> bool:
+    if explicit is not None:
+        return explicit
+    return os.environ.get("TESSERA_EMBEDDED_WORKER", "1").strip().lower() not in ("0", "false", "no")
+
+
+def create_app(url: str | None = None, *, engine: Engine | None = None,
+               embedded_worker: bool | None = None) -> Starlette:
     """The Tessera web app on ``url`` (default: --db / TESSERA_DATABASE_URL / ./tessera.db).
-    The database must already be migrated (``tessera serve`` and ``tessera migrate`` do it)."""
+    The database must already be migrated (``tessera serve`` and ``tessera migrate`` do it).
+
+    Automations run in a worker thread inside the web process unless ``embedded_worker`` is
+    False or ``TESSERA_EMBEDDED_WORKER=0`` (set it when separate ``tessera worker`` processes
+    run: workers coordinate through the database, so both setups are safe together)."""
     owned = engine is None
     engine = engine if engine is not None else create_engine(database_url(url))
+    run_worker = _embedded_worker_wanted(embedded_worker)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if owned:
-            engine.dispose()
+        worker = start_embedded_worker(engine) if run_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            if owned:
+                engine.dispose()
 
     app = Starlette(
         routes=[*api_routes(), *PAGE_ROUTES,

@@ -130,3 +130,19 @@ def test_query_rows_include_formula_values(clinic):
     page = query_records(clinic.engine, clinic.customers, sort=[{"field": "Double", "direction": "desc"}])
     assert [(r["fields"]["Name"], r["fields"]["Double"]) for r in page.rows] == [
         ("ann", 80.0), ("cat", 50.0), ("bob", 0.0)]
+
+
+@pytest.mark.parametrize("op, value, expected", [
+    ("contains", "4", {"v1", "v2"}),
+    ("is", "0", {"v3"}),
+    ("is_not_empty", None, {"v1", "v2", "v3"}),
+])
+def test_lookup_fields_filter_as_text(clinic, op, value, expected):
+    from tessera.query import query_records
+
+    age = clinic.field(clinic.customers, "Age")
+    clinic.add(clinic.visits, "Customer age", "lookup", {
+        "link_field_id": clinic.inverse, "target_field_id": age.id})
+    page = query_records(clinic.engine, clinic.visits,
+                         filter={"field": "Customer age", "op": op, "value": value})
+    assert {r["fields"]["Name"] for r in page.rows} == expected
