@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera import models as m
+from tessera.bulkwrite import insert_many
 from tessera.fields.sqltypes import utcnow
 from tessera.schema.catalog import Bind, F, transaction
 
@@ -64,10 +65,13 @@ def write_history(conn: Connection, change_set_id: int, table_id: int, actor: st
     if not rows:
         return
     now = utcnow()
-    conn.execute(sa.insert(H), [
-        {"change_set_id": change_set_id, "table_id": table_id, "record_id": r.record_id,
-         "field_id": r.field_id, "action": r.action, "old_value": r.old_value,
-         "new_value": r.new_value, "actor": actor, "created_at": now} for r in rows])
+    insert_many(conn, H, _COLUMNS, (
+        (change_set_id, table_id, r.record_id, r.field_id, r.action, r.old_value, r.new_value,
+         actor, now) for r in rows))
+
+
+_COLUMNS = ("change_set_id", "table_id", "record_id", "field_id", "action", "old_value",
+            "new_value", "actor", "created_at")
 
 
 def _entries(conn: Connection, query: sa.Select[Any]) -> list[HistoryEntry]:

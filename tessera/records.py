@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera import history as hist
+from tessera.bulkwrite import insert_many
 from tessera.errors import FieldValueError, NotFoundError, RecordValidationError
 from tessera.fields.computed import error_column_name, has_error_column
 from tessera.fields.sqltypes import utcnow
@@ -237,7 +238,8 @@ class RecordService:
         moved = self._write_links(conn, table, ids, parsed, replace=False)
         cs = change_set_id or hist.new_change_set(conn, table.id, actor, "create")
         self.last_change_set_id = cs
-        snapshots = self._snapshots(conn, table, ids)
+        # A new record's snapshot is what was just written: no need to read it back.
+        snapshots = self._created_snapshots(table, ids, payload, parsed)
         hist.write_history(conn, cs, table.id, actor, [
             hist.HistoryRow(rid, None, "create", None, snapshots[rid]) for rid in ids])
         self._notify(conn, RecordChange("create", table.id, tuple(ids),
@@ -258,7 +260,8 @@ class RecordService:
             # One executemany (RETURNING with parameter order runs one INSERT per row). The
             # transaction holds SQLite's single write lock and the table is AUTOINCREMENT, so
             # the new ids are the consecutive run ending at last_insert_rowid().
-            conn.execute(sa.insert(t), payload)
+            columns = ["created_at", "updated_at", *data_columns]
+            insert_many(conn, t, columns, ([row[c] for c in columns] for row in payload))
             last = conn.execute(sa.select(sa.func.last_insert_rowid())).scalar_one()
             return list(range(last - len(payload) + 1, last + 1))
         ids = list(conn.execute(sa.select(sa.func.nextval(
@@ -426,6 +429,22 @@ class RecordService:
             return cs
 
     # --- helpers -------------------------------------------------------------------------
+    @staticmethod
+    def _created_snapshots(table: TableInfo, ids: Sequence[int], payload: Sequence[Mapping[str, Any]],
+                           parsed: Sequence[_Parsed]) -> dict[int, dict[str, Any]]:
+        """The snapshots :meth:`_snapshots` would read back right after an insert."""
+        writable = [f for f in table.fields if not f.read_only]
+        plain = [(str(f.id), f.column, f.field_type.to_json, f) for f in writable
+                 if f.type != "link"]
+        links = [(str(f.id), f.id) for f in writable if f.type == "link"]
+        snapshots: dict[int, dict[str, Any]] = {}
+        for rid, row, p in zip(ids, payload, parsed, strict=True):
+            snap = {key: to_json(row[column], f) for key, column, to_json, f in plain}
+            for key, field_id in links:
+                snap[key] = sorted(set(p.links.get(field_id) or []))
+            snapshots[rid] = snap
+        return snapshots
+
     def _snapshots(self, conn: Connection, table: TableInfo,
                    ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Current API values of the writable fields, keyed by str(field id), per record."""

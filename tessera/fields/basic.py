@@ -230,16 +230,52 @@ def _with_choices(values: list[Any], options: dict[str, Any]) -> dict[str, Any]:
     return {**options, "choices": choices}
 
 
+def _choices(options: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The select options as ``[{"label", "color"}]``: plain strings and ``name`` for ``label``
+    are accepted; anything else is refused with a message naming the bad entry."""
+    from tessera.errors import SchemaError
+
+    raw = (options or {}).get("choices") or []
+    if not isinstance(raw, list):
+        raise SchemaError("Select options ('choices') must be a list of labels.",
+                          "选项（choices）必须是标签列表。")
+    choices: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for entry in raw:
+        label = entry if isinstance(entry, str) else (
+            entry.get("label", entry.get("name")) if isinstance(entry, dict) else None)
+        if not isinstance(label, str) or not label.strip():
+            raise SchemaError(f"Option {entry!r} has no label: give each option a non-empty label.",
+                              f"选项 {entry!r} 没有名称：请为每个选项填写名称。")
+        label = label.strip()
+        if normalize(label).casefold() in seen:
+            raise SchemaError(f"Option {label!r} appears twice; keep one.",
+                              f"选项「{label}」重复，请只保留一个。")
+        seen.add(normalize(label).casefold())
+        color = entry.get("color") if isinstance(entry, dict) else None
+        if not isinstance(color, str) or not color:
+            color = _COLORS[len(choices) % len(_COLORS)]
+        choices.append({"label": label, "color": color})
+    return choices
+
+
+class _SelectType(FieldType):
+    def default_options(self) -> dict[str, Any]:
+        return {"choices": []}
+
+    def normalize_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        merged = super().normalize_options(options)
+        merged["choices"] = _choices(merged)
+        return merged
+
+
 def _split(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,，;；、\n]", text) if part.strip()]
 
 
-class SingleSelectType(FieldType):
+class SingleSelectType(_SelectType):
     name = "single_select"
     label_en, label_zh = "Single select", "单选"
-
-    def default_options(self) -> dict[str, Any]:
-        return {"choices": []}
 
     def expected(self, field: FieldLike) -> tuple[str, str]:
         labels = ", ".join(_labels(field.options)) or "(no options defined)"
@@ -257,14 +293,11 @@ class SingleSelectType(FieldType):
                              options)
 
 
-class MultiSelectType(FieldType):
+class MultiSelectType(_SelectType):
     name = "multi_select"
     label_en, label_zh = "Multiple select", "多选"
     kind = "list"
     sortable = False
-
-    def default_options(self) -> dict[str, Any]:
-        return {"choices": []}
 
     def expected(self, field: FieldLike) -> tuple[str, str]:
         labels = ", ".join(_labels(field.options)) or "(no options defined)"

@@ -153,3 +153,30 @@ def test_postgres_tables_get_fillfactor(engine, backend, make_table):
         options = conn.execute(sa.text("SELECT reloptions FROM pg_class WHERE relname = :n"),
                                {"n": table.physical_name}).scalar_one()
     assert "fillfactor=70" in options
+
+
+@pytest.mark.parametrize("choices, expected", [
+    (["A", " B "], [("A", None), ("B", None)]),
+    ([{"name": "A", "color": "red"}], [("A", "red")]),
+    ([{"label": "A"}], [("A", None)]),
+])
+def test_select_options_are_normalized(engine, make_table, choices, expected):
+    table = make_table("T", [])
+    field = schema.add_field(engine, table.id, "Tier", "single_select", {"choices": choices})
+    got = [(c["label"], c["color"]) for c in field.options["choices"]]
+    assert [label for label, _ in got] == [label for label, _ in expected]
+    for (_, color), (_, wanted) in zip(got, expected, strict=True):
+        assert color == wanted if wanted else isinstance(color, str) and color
+
+
+@pytest.mark.parametrize("choices, message", [
+    ("A,B", "must be a list"),
+    ([{"color": "red"}], "has no label"),
+    ([""], "has no label"),
+    (["A", "a"], "appears twice"),
+    ([{"label": ["x"]}], "has no label"),
+])
+def test_bad_select_options_are_refused(engine, make_table, choices, message):
+    table = make_table("T", [])
+    with pytest.raises(SchemaError, match=message):
+        schema.add_field(engine, table.id, "Tier", "multi_select", {"choices": choices})
