@@ -18,6 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from tessera.access.context import resolve
+from tessera.access.scope import filter_links, table_scope
+from tessera.auth.principal import Principal
 from tessera.errors import QueryError
 from tessera.fields.parsing import (
     parse_bool,
@@ -27,6 +30,7 @@ from tessera.fields.parsing import (
     to_text,
     zone,
 )
+from tessera.fields.user import user_directory
 from tessera.records import read_links, records_to_dicts
 from tessera.schema import ddl
 from tessera.schema.catalog import (
@@ -417,13 +421,20 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
                   sort: Sequence[Mapping[str, Any]] | None = None, limit: int = 100,
                   cursor: str | None = None, key: str = "name",
                   fields: Sequence[int | str] | None = None, with_total: bool = True,
-                  today: date | None = None, tz: str = "UTC") -> Page:
+                  today: date | None = None, tz: str = "UTC",
+                  principal: Principal | None = None) -> Page:
+    """A page of records as ``principal`` sees them: hidden fields absent (naming one in a
+    filter or sort is an unknown field), rows outside its row rule absent (tessera.access).
+    ``principal=None``: the acting principal (tessera.access.context; SYSTEM outside requests)."""
+    principal = resolve(principal)
     if not 1 <= int(limit) <= 5000:
         raise _err("limit must be between 1 and 5000.", "limit 必须在 1 到 5000 之间。")
-    with transaction(bind) as conn:
-        table = get_table(conn, table_id)
+    with transaction(bind) as conn, user_directory(conn):
+        scope = table_scope(conn, principal, table_id, "records.read")
+        table = scope.table
         t = sa_table(table)
-        where = build_filter(table, filter, dialect=conn.dialect.name, t=t, today=today, tz=tz)
+        where = _restricted(conn, scope, t, build_filter(
+            table, filter, dialect=conn.dialect.name, t=t, today=today, tz=tz))
         order = resolve_sort(table, sort)
         keys = [(t.c[f.column], desc) for f, desc in order]
         fingerprint = _fingerprint(table_id, filter, sort)
@@ -441,8 +452,8 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
         more = len(rows) > limit
         rows = rows[:limit]
         chosen = [table.field(r) for r in fields] if fields is not None else list(table.fields)
-        links = {f.id: read_links(conn, f, [r.id for r in rows]) for f in chosen
-                 if f.type == "link"}
+        links = {f.id: filter_links(conn, principal, f, read_links(conn, f, [r.id for r in rows]))
+                 for f in chosen if f.type == "link"}
         records = records_to_dicts(table, rows, links, key=key, fields=chosen)
         next_cursor = None
         if more and rows:
@@ -456,27 +467,41 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
         return Page(records, next_cursor, total)
 
 
+def _restricted(conn: Any, scope: Any, t: sa.Table,
+                where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """``where`` AND the scope's row rule (tessera.access), if it has one."""
+    rule = scope.row_condition(conn, t)
+    return where if rule is None else sa.and_(where, rule)
+
+
 def count_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None = None,
-                  today: date | None = None, tz: str = "UTC") -> int:
-    with transaction(bind) as conn:
-        table = get_table(conn, table_id)
+                  today: date | None = None, tz: str = "UTC",
+                  principal: Principal | None = None) -> int:
+    principal = resolve(principal)
+    with transaction(bind) as conn, user_directory(conn):
+        scope = table_scope(conn, principal, table_id, "records.read")
+        table = scope.table
         t = sa_table(table)
-        where = build_filter(table, filter, dialect=conn.dialect.name, t=t, today=today, tz=tz)
+        where = _restricted(conn, scope, t, build_filter(
+            table, filter, dialect=conn.dialect.name, t=t, today=today, tz=tz))
         return conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar_one()
 
 
 def query_view(bind: Bind, view_id: int, *, limit: int = 100, cursor: str | None = None,
                key: str = "name", extra_filter: Mapping[str, Any] | None = None,
-               today: date | None = None, tz: str = "UTC") -> Page:
+               today: date | None = None, tz: str = "UTC",
+               principal: Principal | None = None) -> Page:
     """Rows of a view: its filters (AND ``extra_filter``), its sorts, without hidden fields."""
+    principal = resolve(principal)
     with transaction(bind) as conn:
         view = get_view(conn, view_id)
-        table = get_table(conn, view.table_id)
+        table = table_scope(conn, principal, view.table_id, "records.read").table
         parts = [p for p in (view.filters, extra_filter) if p]
         spec = {"and": parts} if len(parts) > 1 else (parts[0] if parts else None)
         visible = [f.id for f in table.fields if f.id not in set(view.hidden_fields)]
         return query_records(conn, view.table_id, filter=spec, sort=view.sorts, limit=limit,
-                             cursor=cursor, key=key, fields=visible, today=today, tz=tz)
+                             cursor=cursor, key=key, fields=visible, today=today, tz=tz,
+                             principal=principal)
 
 
 def ensure_sort_index(bind: Bind, table_id: int,

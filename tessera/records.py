@@ -15,10 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera import history as hist
+from tessera.auth.principal import Principal
 from tessera.bulkwrite import insert_many
 from tessera.errors import FieldValueError, NotFoundError, RecordValidationError
 from tessera.fields.computed import error_column_name, has_error_column
 from tessera.fields.sqltypes import utcnow
+from tessera.fields.user import user_directory
 from tessera.schema.catalog import (
     Bind,
     FieldInfo,
@@ -111,34 +113,64 @@ def _json_time(value: Any) -> Any:
 
 class RecordService:
     """Record writes and reads for any table. ``after_change`` callbacks (class-wide list, plus
-    ``self.local_after_change``) run inside the write's transaction."""
+    ``self.local_after_change``) run inside the write's transaction.
+
+    Every call acts as ``principal`` (default: the acting principal of the request, SYSTEM
+    outside requests): its role, field permissions and row rules (tessera.access) decide which
+    records and fields it reads and may write."""
 
     after_change: ClassVar[list[AfterChange]] = []
 
-    def __init__(self, bind: Bind, *, locale: str = "en") -> None:
+    def __init__(self, bind: Bind, *, locale: str = "en",
+                 principal: Principal | None = None) -> None:
+        from tessera.access.context import resolve
+
         load_plugins()  # built-in after_change listeners (formula recompute) register on import
         self.bind = bind
         self.locale = locale
+        self.principal = resolve(principal)
         self.local_after_change: list[AfterChange] = []
         self.last_change_set_id: int | None = None
+
+    def _scope(self, conn: Connection, table: TableInfo, action: str) -> Any:
+        from tessera.access.scope import table_scope
+
+        return table_scope(conn, self.principal, table, action)
+
+    def _actor(self, actor: str | None) -> str | None:
+        return actor if actor is not None or self.principal.is_system else self.principal.username
 
     # --- reads ---------------------------------------------------------------------------
     def get(self, table_id: int, record_id: int, *, key: str = "name") -> dict[str, Any]:
         with transaction(self.bind) as conn:
-            table = get_table(conn, table_id)
-            return self._get(conn, table, record_id, key=key)
+            scope = self._scope(conn, get_table(conn, table_id), "records.read")
+            scope.check_visible(conn, [record_id])
+            return self._get(conn, scope.table, record_id, key=key)
 
     def _get(self, conn: Connection, table: TableInfo, record_id: int, *,
              key: str = "name") -> dict[str, Any]:
+        from tessera.access.scope import filter_links
+
         t = sa_table(table)
         row = conn.execute(sa.select(t).where(t.c.id == record_id)).first()
         if row is None:
             raise NotFoundError("record", record_id)
-        links = {f.id: read_links(conn, f, [record_id]) for f in table.fields if f.type == "link"}
+        links = {f.id: filter_links(conn, self.principal, f, read_links(conn, f, [record_id]))
+                 for f in table.fields if f.type == "link"}
         return record_to_dict(table, row, links, key=key)
 
     def history(self, table_id: int, record_id: int) -> list[hist.HistoryEntry]:
-        return hist.record_history(self.bind, table_id, record_id)
+        entries = hist.record_history(self.bind, table_id, record_id)
+        if self.principal.is_system:
+            return entries
+        with transaction(self.bind) as conn:
+            scope = self._scope(conn, get_table(conn, table_id), "records.read")
+            if not entries:
+                return entries
+            scope.check_visible(conn, [record_id])
+            hidden = {str(i) for i in scope.hidden}
+            return [_without(e, hidden) for e in entries
+                    if e.field_id is None or str(e.field_id) not in hidden]
 
     # --- parsing -------------------------------------------------------------------------
     def _parse(self, conn: Connection, table: TableInfo, values: Mapping[Any, Any],
@@ -197,8 +229,9 @@ class RecordService:
                    bulk: bool) -> list[_Parsed]:
         errors: list[FieldValueError] = []
         resolved: dict[Any, tuple[FieldInfo, Any, str]] = {}
-        parsed = [self._parse(conn, table, r, i if bulk else None, errors, resolved)
-                  for i, r in enumerate(rows)]
+        with user_directory(conn):  # `user` fields accept usernames
+            parsed = [self._parse(conn, table, r, i if bulk else None, errors, resolved)
+                      for i, r in enumerate(rows)]
         self._check_links(conn, table, parsed, rows, errors, bulk)
         if errors:
             raise RecordValidationError(errors)
@@ -209,14 +242,22 @@ class RecordService:
                actor: str | None = None) -> dict[str, Any]:
         with transaction(self.bind) as conn:
             table = get_table(conn, table_id)
-            [record_id] = self._create(conn, table, [values], actor, bulk=False)
-            return self._get(conn, table, record_id)
+            scope = self._scope(conn, table, "records.write")
+            scope.check_fields(values)
+            [record_id] = self._create(conn, table, [values], self._actor(actor), bulk=False)
+            scope.check_still_visible(conn, [record_id])
+            return self._get(conn, scope.table, record_id)
 
     def bulk_create(self, table_id: int, rows: Sequence[Mapping[Any, Any]], *,
                     actor: str | None = None) -> list[int]:
         with transaction(self.bind) as conn:
             table = get_table(conn, table_id)
-            return self._create(conn, table, rows, actor, bulk=True)
+            scope = self._scope(conn, table, "records.write")
+            for index, row in enumerate(rows):
+                scope.check_fields(row, row=index)
+            ids = self._create(conn, table, rows, self._actor(actor), bulk=True)
+            scope.check_still_visible(conn, ids)
+            return ids
 
     def _create(self, conn: Connection, table: TableInfo, rows: Sequence[Mapping[Any, Any]],
                 actor: str | None, *, bulk: bool, change_set_id: int | None = None,
@@ -323,14 +364,23 @@ class RecordService:
                actor: str | None = None) -> dict[str, Any]:
         with transaction(self.bind) as conn:
             table = get_table(conn, table_id)
-            self._update(conn, table, [(record_id, values)], actor, bulk=False)
-            return self._get(conn, table, record_id)
+            scope = self._scope(conn, table, "records.write")
+            scope.check_fields(values)
+            scope.check_visible(conn, [record_id])
+            self._update(conn, table, [(record_id, values)], self._actor(actor), bulk=False)
+            scope.check_still_visible(conn, [record_id])
+            return self._get(conn, scope.table, record_id)
 
     def bulk_update(self, table_id: int, updates: Sequence[tuple[int, Mapping[Any, Any]]], *,
                     actor: str | None = None) -> None:
         with transaction(self.bind) as conn:
             table = get_table(conn, table_id)
-            self._update(conn, table, updates, actor, bulk=True)
+            scope = self._scope(conn, table, "records.write")
+            for index, (_rid, values) in enumerate(updates):
+                scope.check_fields(values, row=index)
+            scope.check_visible(conn, [rid for rid, _ in updates])
+            self._update(conn, table, updates, self._actor(actor), bulk=True)
+            scope.check_still_visible(conn, [rid for rid, _ in updates])
 
     def _update(self, conn: Connection, table: TableInfo,
                 updates: Sequence[tuple[int, Mapping[Any, Any]]], actor: str | None, *,
@@ -380,7 +430,8 @@ class RecordService:
                     actor: str | None = None) -> None:
         with transaction(self.bind) as conn:
             table = get_table(conn, table_id)
-            self._delete(conn, table, list(record_ids), actor)
+            self._scope(conn, table, "records.write").check_visible(conn, record_ids)
+            self._delete(conn, table, list(record_ids), self._actor(actor))
 
     def _delete(self, conn: Connection, table: TableInfo, ids: list[int], actor: str | None,
                 change_set_id: int | None = None) -> None:
@@ -409,6 +460,11 @@ class RecordService:
             table_id = conn.execute(sa.select(hist.CS.c.table_id).where(
                 hist.CS.c.id == change_set_id)).scalar_one()
             table = get_table(conn, table_id)
+            actor = self._actor(actor)
+            scope = self._scope(conn, table, "records.write")
+            touched = sorted({e.record_id for e in entries})
+            scope.check_fields({e.field_id for e in entries if e.field_id is not None})
+            scope.check_visible(conn, self._snapshots(conn, table, touched))
             cs = hist.new_change_set(conn, table.id, actor, "undo", undo_of=change_set_id)
             known = {str(f.id) for f in table.fields if not f.read_only}
             for entry in reversed(entries):
@@ -425,6 +481,7 @@ class RecordService:
                         self._update(conn, table, [(entry.record_id,
                                                     {entry.field_id: entry.old_value})],
                                      actor, bulk=False, kind="undo", change_set_id=cs)
+            scope.check_still_visible(conn, self._snapshots(conn, table, touched))
             self.last_change_set_id = cs
             return cs
 
@@ -467,6 +524,18 @@ class RecordService:
     def _notify(self, conn: Connection, change: RecordChange) -> None:
         for callback in [*type(self).after_change, *self.local_after_change]:
             callback(conn, change)
+
+
+def _without(entry: hist.HistoryEntry, hidden: set[str]) -> hist.HistoryEntry:
+    """A history entry without the values of hidden fields (whole-record snapshots)."""
+    from dataclasses import replace
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict) and hidden:
+            return {k: v for k, v in value.items() if k not in hidden}
+        return value
+
+    return replace(entry, old_value=clean(entry.old_value), new_value=clean(entry.new_value))
 
 
 def _copy_value(value: Any, sql_type: Any) -> Any:

@@ -18,6 +18,11 @@ import sqlalchemy as sa
 # Web apps made by tests run automations only where a test starts a worker itself.
 os.environ.setdefault("TESSERA_EMBEDDED_WORKER", "0")
 
+# Suites create many users: still Argon2id, with test-sized cost (tessera/auth/passwords.py).
+from tessera.auth.passwords import use_profile  # noqa: E402
+
+use_profile("test")
+
 BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_BACKENDS", "sqlite,postgresql").split(",") if b.strip()]
 
 

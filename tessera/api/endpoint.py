@@ -9,15 +9,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tessera.access.api_policy import ANONYMOUS, authorize
 from tessera.api.spec import ApiRoute, Call, path_params
 from tessera.api.validation import parse_json_body, parse_query, validate_body
+from tessera.auth.principal import SYSTEM
+from tessera.auth.request import optional_principal
 from tessera.errors import NotFoundError
 from tessera.web.i18n import request_locale
 from tessera.web.responses import json_response
 
 __all__ = ["make_endpoint"]
 
-_MAX_ID = 2**53  # larger ids cannot exist; refusing them keeps overflow out of the drivers
+# Ids are INTEGER columns (32-bit on PostgreSQL): larger ids cannot exist, and refusing them
+# here (404) keeps "integer out of range" out of the drivers.
+_MAX_ID = 2**31 - 1
 
 
 def _path_values(route: ApiRoute, request: Request) -> dict[str, Any]:
@@ -28,6 +33,12 @@ def _path_values(route: ApiRoute, request: Request) -> dict[str, Any]:
     return values
 
 
+def _authorized_call(route: ApiRoute, call: Call) -> Any:
+    """The route's access policy (tessera.access.api_policy), then its handler."""
+    authorize(call.engine, route.operation_id, call.path, call.principal or ANONYMOUS)
+    return route.handler(call)
+
+
 def make_endpoint(route: ApiRoute) -> Any:
     async def endpoint(request: Request) -> Response:
         path = _path_values(route, request)
@@ -36,8 +47,10 @@ def make_endpoint(route: ApiRoute) -> Any:
         if route.body is not None:
             body = parse_json_body(await request.body())
             validate_body(route, body)
-        call = Call(request.app.state.engine, path, query, body, request_locale(request))
-        result = await run_in_threadpool(route.handler, call)
+        # The middleware identified the caller; public routes (webhook, spec) run as SYSTEM.
+        call = Call(request.app.state.engine, path, query, body, request_locale(request),
+                    optional_principal(request) or SYSTEM)
+        result = await run_in_threadpool(_authorized_call, route, call)
         if route.status == 204:
             return Response(status_code=204)
         return json_response(result, status_code=route.status)

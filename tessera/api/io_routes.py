@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from tessera.access.api_views import principal_of
 from tessera.api.spec import ApiRoute, Call
 from tessera.errors import NotFoundError
 from tessera.io import ImportOptions, export_records, import_file, preview_import
@@ -164,7 +165,7 @@ def _export(call: Call, title: str, *, table_id: int | None = None,
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export.{fmt}"
         result = export_records(call.engine, path, table_id=table_id, view_id=view_id,
-                                row_filter=row_filter)
+                                row_filter=row_filter, principal=principal_of(call))
         content = base64.b64encode(path.read_bytes()).decode()
     return {"filename": f"{title}.{fmt}", "rows": result.rows,
             "columns": result.columns, "content_base64": content,

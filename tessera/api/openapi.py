@@ -8,12 +8,15 @@ from http import HTTPStatus
 from typing import Any
 
 import tessera
+from tessera.access.api_policy import access_error_codes
 from tessera.api.schemas import COMPONENTS, ref
 from tessera.api.spec import ApiRoute, openapi_path, path_params
 
 __all__ = ["build_document"]
 
 _ERROR_TEXT = {400: "Invalid request (the error names the parameter and what to send)",
+               401: "Not signed in (send a session cookie or an API token)",
+               403: "Forbidden: your role on this base does not allow it",
                404: "Not found", 409: "Name conflict", 422: "Invalid field value(s)"}
 
 
@@ -37,6 +40,7 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
         responses[str(route.status)] = {
             "description": ok, "content": {"application/json": {"schema": route.response}}}
     codes = set(route.errors) | ({400} if route.params or route.body else set())
+    codes |= access_error_codes(route.operation_id)
     for code in sorted(codes):
         responses[str(code)] = {"description": _ERROR_TEXT.get(code, HTTPStatus(code).phrase),
                                 "content": {"application/json": {"schema": ref("Error")}}}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.api.io_routes import IO_ROUTES
+from tessera.api.pack_routes import PACK_ROUTES
 from tessera.api.resources import bases, fields, records, tables, views
 from tessera.api.schemas import (
     FIELD_TYPES,
@@ -166,3 +167,4 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     *IO_ROUTES,  # import wizard and export (tessera/api/io_routes.py)
 )
 API_ROUTES += WORKFLOW_ROUTES  # the workflow engine's routes (tessera/api/workflow_routes.py)
+API_ROUTES += PACK_ROUTES  # app packs and dashboards (tessera/api/pack_routes.py)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tessera.auth.principal import SYSTEM, Principal
+
 __all__ = ["Param", "ApiRoute", "Call", "Handler", "path_params", "openapi_path"]
 
 JsonSchema = dict[str, Any]
@@ -31,13 +33,17 @@ class Param:
 
 @dataclass(frozen=True)
 class Call:
-    """What a handler receives: the app's engine, validated inputs and the request locale."""
+    """What a handler receives: the app's engine, validated inputs, the request locale and
+    the signed-in principal."""
 
     engine: Any
     path: dict[str, Any]
     query: dict[str, Any]
     body: Any
     locale: str
+    # Who is calling, set from the authentication middleware (tessera.auth); tessera.access
+    # applies its role, field permissions and row rules.
+    principal: Principal = SYSTEM
 
 
 Handler = Callable[[Call], Any]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-from tessera.compute.graph import Graph, load_graph
+from tessera.compute.graph import Graph, graph_of
 from tessera.compute.propagate import Plan, link_counterparts, linked, run
 from tessera.records import RecordChange
-from tessera.schema.catalog import FieldInfo
+from tessera.schema.catalog import FieldInfo, catalog
 
 __all__ = ["on_record_change"]
 
@@ -31,7 +31,8 @@ def _links_of(graph: Graph, change: RecordChange) -> list[FieldInfo]:
 
 
 def on_record_change(conn: Connection, change: RecordChange) -> None:
-    graph = load_graph(conn)
+    cat = catalog(conn)
+    graph = graph_of(cat)
     if not graph.definitions:
         return
     ids = frozenset(change.record_ids)
@@ -61,4 +62,4 @@ def on_record_change(conn: Connection, change: RecordChange) -> None:
     for field_id, rows in pending.items():
         plan.mark([field_id], rows)
     conn.info.pop(_PENDING, None)
-    run(conn, plan, graph=graph)
+    run(conn, plan, graph=graph, cat=cat)

@@ -29,7 +29,7 @@ from tessera.formula.interpreter import Env, compile_python
 from tessera.formula.registry import FunctionSpec
 from tessera.formula.sqlcore import SqlContext, SqlValue, convert, error_literal, first_error
 
-__all__ = ["column_functions", "RankTable"]
+__all__ = ["column_functions", "uses_column_functions", "RankTable"]
 
 _NAMES = itertools.count(1)
 
@@ -56,6 +56,11 @@ def _is_column_percentrank(t: Typed) -> bool:
     return (t.spec is not None and t.spec.name == "PERCENTRANK.INC" and len(t.args) >= 2
             and t.args[0].origin == "column" and t.args[0].field is not None
             and t.args[0].type.kind == "number")
+
+
+def uses_column_functions(t: Typed) -> bool:
+    """Whether ``t`` calls a whole-column function this pass rewrites."""
+    return _is_column_percentrank(t) or any(uses_column_functions(a) for a in t.args)
 
 
 def _constant_digits(t: Typed) -> int | None:

@@ -8,24 +8,25 @@ the dependent to recompute:
 - ``link``: the records linked to them through ``link_id`` (``{Link}.{F}``);
 - ``all``: every record of the table (``ALL({F})``).
 
-Built from metadata on demand (one query); cycles are refused with their path.
+Built from the metadata catalog and cached with it (one graph per schema stamp, see
+tessera/schema/version.py), so a record change does not re-read and re-parse every formula.
+The cached graph is shared: :meth:`Graph.copy` before adding to it. Cycles are refused with
+their path.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera.compute.definitions import COMPUTED_TYPES, Definition, definition_of
 from tessera.compute.references import field_id_of, references
 from tessera.formula.errors import FormulaReferenceError
-from tessera.schema.catalog import F, FieldInfo, T
+from tessera.schema.catalog import Catalog, FieldInfo, catalog
 
-__all__ = ["Edge", "Graph", "load_graph", "edges_of", "FormulaCycleError"]
+__all__ = ["Edge", "Graph", "load_graph", "graph_of", "build_graph", "edges_of", "FormulaCycleError"]
 
 
 class FormulaCycleError(FormulaReferenceError):
@@ -69,9 +70,17 @@ class Graph:
     definitions: dict[int, Definition] = field(default_factory=dict)
     incoming: dict[int, list[Edge]] = field(default_factory=lambda: defaultdict(list))
     outgoing: dict[int, list[Edge]] = field(default_factory=lambda: defaultdict(list))
+    _order: list[int] | None = field(default=None, repr=False)
+
+    def copy(self) -> Graph:
+        """An independent graph to add to (the cached one is shared between callers)."""
+        incoming: dict[int, list[Edge]] = defaultdict(list, {k: list(v) for k, v in self.incoming.items()})
+        outgoing: dict[int, list[Edge]] = defaultdict(list, {k: list(v) for k, v in self.outgoing.items()})
+        return Graph(self.fields, self.table_names, dict(self.definitions), incoming, outgoing)
 
     def add(self, definition: Definition) -> None:
         """Add (or replace) a computed field's definition and its edges."""
+        self._order = None
         old = self.definitions.get(definition.field_id)
         if old is not None:
             for e in self.incoming.pop(definition.field_id, []):
@@ -139,7 +148,13 @@ class Graph:
         raise FormulaCycleError("reference.cycle", en, zh)
 
     def order(self) -> list[int]:
-        """Computed fields, every one after the computed fields it reads (Kahn)."""
+        """Computed fields, every one after the computed fields it reads (Kahn); computed
+        once per graph."""
+        if self._order is None:
+            self._order = self._kahn()
+        return self._order
+
+    def _kahn(self) -> list[int]:
         pending = {c: {e.dependency for e in self.incoming.get(c, []) if e.dependency in self.definitions
                        and e.dependency != c}
                    for c in self.definitions}
@@ -158,17 +173,22 @@ class Graph:
         return out
 
 
-def _field(row: Any) -> FieldInfo:
-    return FieldInfo(row.id, row.table_id, row.name, row.type, dict(row.options or {}),
-                     row.position, bool(row.is_primary))
+def build_graph(cat: Catalog) -> Graph:
+    """The graph of every computed field in ``cat``."""
+    graph = Graph(cat.fields, cat.table_names)
+    for f in sorted(cat.fields.values(), key=lambda f: f.id):
+        if f.type in COMPUTED_TYPES:
+            graph.add(definition_of(f.id, f.table_id, f.type, f.options))
+    graph.order()
+    return graph
+
+
+def graph_of(cat: Catalog) -> Graph:
+    """The graph of ``cat``, built once per schema state (shared: do not add to it — use
+    :meth:`Graph.copy`)."""
+    return cat.memo("graph", lambda: build_graph(cat))
 
 
 def load_graph(conn: Connection) -> Graph:
-    """The graph of the whole database, from metadata."""
-    rows = conn.execute(sa.select(F)).all()
-    tables = dict(conn.execute(sa.select(T.c.id, T.c.name)).all())
-    graph = Graph({r.id: _field(r) for r in rows}, tables)
-    for f in graph.fields.values():
-        if f.type in COMPUTED_TYPES:
-            graph.add(definition_of(f.id, f.table_id, f.type, f.options))
-    return graph
+    """The graph of the whole database as ``conn`` sees it (see :func:`graph_of`)."""
+    return graph_of(catalog(conn))

@@ -94,6 +94,7 @@ def prepare_options(conn: Connection, table_id: int, type_: str, options: dict[s
     if type_ != "formula":
         opts["formula"] = display_text({i: f.name for i, f in graph.fields.items()}, expression)
     if field_id is not None:
+        graph = graph.copy()  # the loaded graph is shared (cached per schema stamp)
         graph.add(definition_of(field_id, table_id, type_, opts))
         graph.check_no_cycle(field_id)
     return opts

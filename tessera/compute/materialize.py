@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,8 +19,10 @@ from sqlalchemy.engine import Connection
 
 from tessera import clock
 from tessera.compute.cell_errors import with_cell_errors
-from tessera.compute.column_functions import column_functions
+from tessera.compute.column_functions import column_functions, uses_column_functions
 from tessera.compute.definitions import Definition
+from tessera.compute.prepared import PreparedSql
+from tessera.compute.references import clock_functions
 from tessera.compute.schema_adapter import computed_columns, current_row, table_schema
 from tessera.fields.computed import error_column_name
 from tessera.formula.checker import Typed, check
@@ -27,7 +30,7 @@ from tessera.formula.parser import parse
 from tessera.formula.sqlcompile import compile_sql, sql_to_type
 from tessera.formula.sqlcore import SqlContext
 from tessera.formula.types import FType
-from tessera.schema.catalog import TableInfo, sa_table
+from tessera.schema.catalog import Catalog, TableInfo, catalog, sa_table
 from tessera.schema.naming import column_name
 
 __all__ = ["Clock", "AllRows", "ALL_ROWS", "Rows", "compiled_columns", "materialize",
@@ -93,32 +96,80 @@ def compiled_columns(conn: Connection, table: TableInfo, expression: str, result
     return sa.case((sv.error.is_(None), sv.value)), sv.error, typed
 
 
+SMALL = 16  # up to this many ids, one prepared statement per count (see prepared.py)
+
+
+def _clock_key(expression: str, at: Clock) -> Any:
+    """The part of ``at`` that a statement compiled for ``expression`` depends on."""
+    used = clock_functions(expression)
+    if "NOW" in used:
+        return (at.today, at.now)
+    return at.today if used else None
+
+
 def materialize(conn: Connection, table: TableInfo, definition: Definition, rows: Rows,
-                at: Clock) -> Rows:
-    """Recompute ``definition`` for ``rows`` of ``table``; the rows whose stored value changed."""
+                at: Clock, *, cat: Catalog | None = None) -> Rows:
+    """Recompute ``definition`` for ``rows`` of ``table``; the rows whose stored value changed.
+
+    The typed tree and the statements are cached with the schema state (``cat``, the catalog
+    ``table`` comes from): a record change costs the database work plus a dictionary lookup."""
     if not definition.expression:
         return frozenset()
+    expression = definition.expression
+    cat = cat or catalog(conn)
+    typed = cat.memo(("typed", definition.field_id), lambda: typed_expression(conn, table, expression))
+    if uses_column_functions(typed):
+        return _materialize_ranked(conn, table, definition, rows, at, typed)
     t = sa_table(table)
-    col = column_name(definition.field_id)
-    err_col = error_column_name(col)
-    # whole-column functions read rank tables built once here (column_functions.py)
-    with column_functions(conn, typed_expression(conn, table, definition.expression),
-                          table.physical_name) as typed:
+    key = ("update", definition.field_id, conn.dialect.name, _clock_key(expression, at))
+    if isinstance(rows, AllRows):
+        conn.execute(cat.memo((*key, "all"), lambda: _statement(conn, t, table, definition, None, at, typed)))
+        return ALL_ROWS
+    changed: set[int] = set()
+    ids = sorted(rows)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        if len(chunk) <= SMALL:
+            names = tuple(f"rid{k}" for k in range(len(chunk)))
+            prepared = cat.memo((*key, len(chunk)), partial(_prepared, conn, t, table, definition, names, at, typed))
+            changed.update(prepared.execute(conn, dict(zip(names, chunk, strict=True))).scalars())
+        else:
+            statement = cat.memo((*key, "many"), lambda: _statement(
+                conn, t, table, definition, sa.bindparam("ids", expanding=True), at, typed).returning(t.c.id))
+            changed.update(conn.execute(statement, {"ids": chunk}).scalars())
+    return frozenset(changed)
+
+
+def _prepared(conn: Connection, t: sa.Table, table: TableInfo, definition: Definition,
+              names: tuple[str, ...], at: Clock, typed: Typed) -> PreparedSql:
+    ids = [sa.bindparam(name, type_=sa.Integer) for name in names]
+    statement = _statement(conn, t, table, definition, ids, at, typed).returning(t.c.id)
+    return PreparedSql.of(statement, conn.dialect, names)
+
+
+def _materialize_ranked(conn: Connection, table: TableInfo, definition: Definition, rows: Rows,
+                        at: Clock, typed: Typed) -> Rows:
+    """Formulas with whole-column functions read rank tables built for this statement
+    (column_functions.py), so their statements are built each time."""
+    t = sa_table(table)
+    with column_functions(conn, typed, table.physical_name) as ranked:
         if isinstance(rows, AllRows):
-            conn.execute(_statement(conn, t, table, definition, col, err_col, None, at, typed))
+            conn.execute(_statement(conn, t, table, definition, None, at, ranked))
             return ALL_ROWS
         changed: set[int] = set()
         ids = sorted(rows)
         for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            statement = _statement(conn, t, table, definition, col, err_col, chunk, at, typed).returning(t.c.id)
-            changed.update(conn.execute(statement).scalars())
+            statement = _statement(conn, t, table, definition, ids[start:start + CHUNK], at, ranked)
+            changed.update(conn.execute(statement.returning(t.c.id)).scalars())
         return frozenset(changed)
 
 
-def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Definition, col: str,
-               err_col: str, ids: list[int] | None, at: Clock, typed: Typed) -> Any:
+def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Definition,
+               ids: Any, at: Clock, typed: Typed) -> Any:
+    """``ids``: None (every record), a list of ids or bind parameters, or an expanding bind."""
     where = None if ids is None else (lambda src: src.c.id.in_(ids))
+    col = column_name(definition.field_id)
+    err_col = error_column_name(col)
     cur = current_row(conn, table, where)
     assert definition.expression is not None
     value, error, _typed = compiled_columns(conn, table, definition.expression, definition.result_type, cur, at,

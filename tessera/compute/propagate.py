@@ -6,14 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from tessera.compute.graph import Edge, Graph, load_graph
-from tessera.compute.materialize import ALL_ROWS, AllRows, Clock, Rows, materialize, write_broken
+from tessera.compute.graph import Edge, Graph, graph_of
+from tessera.compute.materialize import (
+    ALL_ROWS,
+    SMALL,
+    AllRows,
+    Clock,
+    Rows,
+    materialize,
+    write_broken,
+)
+from tessera.compute.prepared import PreparedSql
 from tessera.formula.errors import FormulaError
-from tessera.schema.catalog import FieldInfo, TableInfo, get_table, junction_table
+from tessera.schema.catalog import Catalog, FieldInfo, catalog, junction_table
 
 __all__ = ["Plan", "run", "link_counterparts", "union"]
 
@@ -47,46 +57,64 @@ class Plan:
             self.forced[f] = union(self.forced.get(f), rows)
 
 
+def _junction_ids(conn: Connection, link: FieldInfo, rows: Iterable[int], *, towards_link: bool) -> frozenset[int]:
+    """Ids at one end of ``link``'s junction for ``rows`` at the other end: the records of
+    ``link``'s own table (``towards_link``) or of its target. A few ids run a prepared
+    statement cached with the schema state; more run in chunks of 10,000."""
+    junction, own, other = junction_table(link)
+    read, match = (own, other) if towards_link else (other, own)
+    ids = sorted(rows)
+    if len(ids) <= SMALL:
+        names = tuple(f"rid{k}" for k in range(len(ids)))
+
+        def prepare() -> PreparedSql:
+            statement = sa.select(junction.c[read]).distinct().where(
+                junction.c[match].in_([sa.bindparam(n, type_=sa.Integer) for n in names]))
+            return PreparedSql.of(statement, conn.dialect, names)
+
+        prepared = catalog(conn).memo(("junction", junction.name, read, len(ids)), prepare)
+        return frozenset(prepared.execute(conn, dict(zip(names, ids, strict=True))).scalars())
+    found: set[int] = set()
+    for start in range(0, len(ids), 10000):
+        found.update(conn.execute(sa.select(junction.c[read]).distinct()
+                                  .where(junction.c[match].in_(ids[start:start + 10000]))).scalars())
+    return frozenset(found)
+
+
 def linked(conn: Connection, link: FieldInfo, rows: Rows) -> Rows:
     """Records of ``link``'s table linked to ``rows`` of its target table."""
     if isinstance(rows, AllRows):
         return ALL_ROWS
-    junction, own, other = junction_table(link)
-    ids = sorted(rows)
-    found: set[int] = set()
-    for start in range(0, len(ids), 10000):
-        found.update(conn.execute(sa.select(junction.c[own]).distinct()
-                                  .where(junction.c[other].in_(ids[start:start + 10000]))).scalars())
-    return frozenset(found)
+    return _junction_ids(conn, link, rows, towards_link=True)
 
 
 def link_counterparts(conn: Connection, link: FieldInfo, rows: Iterable[int]) -> frozenset[int]:
     """Target records currently linked from ``rows`` through ``link``."""
-    junction, own, other = junction_table(link)
-    ids = sorted(rows)
-    found: set[int] = set()
-    for start in range(0, len(ids), 10000):
-        found.update(conn.execute(sa.select(junction.c[other]).distinct()
-                                  .where(junction.c[own].in_(ids[start:start + 10000]))).scalars())
-    return frozenset(found)
+    return _junction_ids(conn, link, rows, towards_link=False)
 
 
-def _affected(conn: Connection, graph: Graph, edge: Edge, rows: Rows) -> Rows:
+def _affected(conn: Connection, graph: Graph, edge: Edge, rows: Rows, memo: dict[Any, Rows]) -> Rows:
     if edge.relation == "all":
         return ALL_ROWS
     if edge.relation == "link":
         assert edge.link_id is not None
-        return linked(conn, graph.fields[edge.link_id], rows)
+        key = (edge.link_id, rows)  # several rollups over one link share the lookup
+        if key not in memo:
+            memo[key] = linked(conn, graph.fields[edge.link_id], rows)
+        return memo[key]
     return rows
 
 
-def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph | None = None) -> Mapping[int, Rows]:
-    """Recompute what ``plan`` affects; returns the rows changed per computed field."""
+def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph | None = None,
+        cat: Catalog | None = None) -> Mapping[int, Rows]:
+    """Recompute what ``plan`` affects; returns the rows changed per computed field.
+    ``cat``/``graph``: the schema state the caller already read (else read here)."""
     if not plan.changed and not plan.forced:
         return {}
-    graph = graph or load_graph(conn)
+    cat = cat or catalog(conn)
+    graph = graph or graph_of(cat)
+    lookups: dict[Any, Rows] = {}
     at = at or Clock.current()
-    tables: dict[int, TableInfo] = {}
     changed = dict(plan.changed)
     result: dict[int, Rows] = {}
     for node in graph.order():
@@ -94,16 +122,15 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
         rows: Rows | None = plan.forced.get(node)
         for edge in graph.incoming.get(node, []):
             if edge.dependency in changed and edge.dependency != node:
-                rows = union(rows, _affected(conn, graph, edge, changed[edge.dependency]))
+                rows = union(rows, _affected(conn, graph, edge, changed[edge.dependency], lookups))
         if rows is None or (isinstance(rows, frozenset) and not rows) or not definition.expression:
             continue
-        table = tables.get(definition.table_id) or get_table(conn, definition.table_id)
-        tables[definition.table_id] = table
+        table = cat.table(definition.table_id)
         try:
             if definition.broken:
                 done = write_broken(conn, table, node, rows)
             else:
-                done = materialize(conn, table, definition, rows, at)
+                done = materialize(conn, table, definition, rows, at, cat=cat)
         except FormulaError as exc:
             from tessera.compute.maintenance import mark_broken
 

@@ -14,7 +14,7 @@ from tessera.formula import ast
 from tessera.formula.parser import parse
 
 __all__ = ["Reference", "references", "rewrite", "id_name", "field_id_of", "uses_clock",
-           "CLOCK_FUNCTIONS"]
+           "CLOCK_FUNCTIONS", "clock_functions"]
 
 CLOCK_FUNCTIONS = frozenset({"TODAY", "NOW"})
 
@@ -62,8 +62,14 @@ def references(source: str) -> tuple[Reference, ...]:
 
 
 @lru_cache(maxsize=4096)
+def clock_functions(source: str) -> frozenset[str]:
+    """The clock functions ``source`` calls (TODAY, NOW)."""
+    return frozenset(n.name.upper() for n in ast.walk(parse(source))
+                     if isinstance(n, ast.Call) and n.name.upper() in CLOCK_FUNCTIONS)
+
+
 def uses_clock(source: str) -> bool:
-    return any(isinstance(n, ast.Call) and n.name.upper() in CLOCK_FUNCTIONS for n in ast.walk(parse(source)))
+    return bool(clock_functions(source))
 
 
 def _braced(name: str) -> str:

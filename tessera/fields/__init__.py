@@ -30,6 +30,7 @@ from tessera.fields.computed import (
     ModifiedTimeType,
     RollupType,
 )
+from tessera.fields.user import UserType
 
 __all__ = ["REGISTRY", "get_field_type", "register_field_type", "FieldType", "FieldLike",
            "ReadOnlyType", "VALUE_KINDS", "SYSTEM_COLUMNS"]
@@ -45,7 +46,7 @@ def register_field_type(field_type: FieldType) -> FieldType:
 for _type in (TextType(), LongTextType(), NumberType(), CurrencyType(), PercentType(),
               CheckboxType(), DateType(), DateTimeType(), SingleSelectType(), MultiSelectType(),
               EmailType(), PhoneType(), UrlType(), LinkType(), LookupType(), RollupType(),
-              AutonumberType(), CreatedTimeType(), ModifiedTimeType(), FormulaType()):
+              AutonumberType(), CreatedTimeType(), ModifiedTimeType(), FormulaType(), UserType()):
     register_field_type(_type)
 
 

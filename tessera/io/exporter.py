@@ -25,6 +25,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from tessera.access.context import resolve
+from tessera.access.scope import TableScope, filter_links, table_scope
+from tessera.auth.principal import Principal
 from tessera.fields.computed import error_column_name, has_error_column
 from tessera.io.errors import ImportFileError
 from tessera.io.formats import CellCodec, codec_for
@@ -102,10 +105,15 @@ def _select(t: sa.Table, columns: list[_Column]) -> list[Any]:
 
 
 def _rows(conn: Connection, table: TableInfo, columns: list[_Column],
-          spec: Mapping[str, Any] | None, sorts: Any, batch: int) -> Iterator[list[list[Any]]]:
-    """Batches of rows (lists in ``_select`` order) in view order."""
+          spec: Mapping[str, Any] | None, sorts: Any, batch: int,
+          scope: TableScope) -> Iterator[list[list[Any]]]:
+    """Batches of rows (lists in ``_select`` order) in view order, within the exporting
+    principal's row rule (tessera.access)."""
     t = sa_table(table)
     where = build_filter(table, spec, dialect=conn.dialect.name, t=t)
+    rule = scope.row_condition(conn, t)
+    if rule is not None:
+        where = sa.and_(where, rule)
     order = [(t.c[f.column].desc() if desc else t.c[f.column].asc()).nulls_last()
              for f, desc in resolve_sort(table, sorts)]
     statement = sa.select(*_select(t, columns)).where(where).order_by(*order, t.c.id.asc())
@@ -114,13 +122,14 @@ def _rows(conn: Connection, table: TableInfo, columns: list[_Column],
     for partition in result.partitions():
         rows = [list(r) for r in partition]
         for link in links:
-            _attach_links(conn, link, rows)
+            _attach_links(conn, link, rows, scope.principal)
         yield rows
 
 
-def _attach_links(conn: Connection, column: _Column, rows: list[list[Any]]) -> None:
+def _attach_links(conn: Connection, column: _Column, rows: list[list[Any]],
+                  principal: Principal) -> None:
     link = column.field
-    linked = read_links(conn, link, [r[0] for r in rows])
+    linked = filter_links(conn, principal, link, read_links(conn, link, [r[0] for r in rows]))
     target = get_table(conn, link.options["target_table_id"])
     primary = target.primary_field
     t = sa_table(target)
@@ -186,8 +195,9 @@ def _write_csv(path: Path, columns: list[_Column], batches: Iterator[list[dict[s
 def export_records(engine: Engine, path: str | Path, *, table_id: int | None = None,
                    view_id: int | None = None, row_filter: RowFilter | None = None,
                    visible_fields: Sequence[int | str] | None = None,
-                   batch: int = 5000) -> ExportResult:
-    """Write the rows of a table (all rows, id order) or of a view to ``path``."""
+                   batch: int = 5000, principal: Principal | None = None) -> ExportResult:
+    """Write the rows of a table (all rows, id order) or of a view to ``path``, as
+    ``principal`` may see them: no hidden field, no row outside its row rule."""
     started = time.perf_counter()
     path = Path(path)
     suffix = path.suffix.lower()
@@ -211,12 +221,14 @@ def export_records(engine: Engine, path: str | Path, *, table_id: int | None = N
         else:
             table = get_table(conn, table_id or 0)
             title = table.name
+        scope = table_scope(conn, resolve(principal), table, "records.export")
+        table = scope.table
         extra = row_filter(table) if row_filter else None
         if extra:
             filters.append(extra)
         spec = {"and": filters} if len(filters) > 1 else (filters[0] if filters else None)
         columns = _columns(table, hidden, visible_fields)
-        batches = _rows(conn, table, columns, spec, sorts, batch)
+        batches = _rows(conn, table, columns, spec, sorts, batch, scope)
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
             count = _write_csv(path, columns, batches)

@@ -1,12 +1,21 @@
 """Read-side of the metadata: frozen dataclasses for bases, tables, fields and views, and a
-SQLAlchemy ``Table`` for a user table built from its fields."""
+SQLAlchemy ``Table`` for a user table built from its fields.
+
+Tables and fields are served from a :class:`Catalog` snapshot cached per schema stamp
+(tessera/schema/version.py): one primary-key read per call instead of two metadata queries and
+new objects, and the same ``TableInfo`` / ``sa.Table`` objects while the schema is unchanged,
+so SQLAlchemy's compiled-statement cache hits. Cached objects are shared: treat ``options``
+dicts as read-only (copy before changing them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -17,10 +26,11 @@ from tessera.fields import SYSTEM_COLUMNS, FieldType, get_field_type
 from tessera.fields.computed import error_column_name, has_error_column
 from tessera.fields.sqltypes import UtcDateTime
 from tessera.schema.naming import column_name, junction_name, table_name
+from tessera.schema.version import schema_stamp
 
 __all__ = ["Bind", "transaction", "BaseInfo", "FieldInfo", "TableInfo", "ViewInfo",
            "get_base", "get_table", "get_field", "get_view", "list_bases", "list_tables",
-           "list_views", "sa_table", "junction_table"]
+           "list_views", "sa_table", "junction_table", "Catalog", "catalog"]
 
 Bind = Engine | Connection
 
@@ -122,6 +132,11 @@ class TableInfo:
                 return self.field(int(ident))
         raise NotFoundError("field", ref)
 
+    @cached_property
+    def sa_table(self) -> sa.Table:
+        """This table's SQLAlchemy ``Table`` (see :func:`sa_table`), computed once per object."""
+        return _build_sa_table(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "base_id": self.base_id, "name": self.name,
                 "position": self.position, "fields": [f.to_dict() for f in self.fields]}
@@ -165,30 +180,100 @@ def get_base(bind: Bind, base_id: int) -> BaseInfo:
     return BaseInfo(row.id, row.name)
 
 
-def get_table(bind: Bind, table_id: int) -> TableInfo:
-    with transaction(bind) as conn:
-        row = conn.execute(sa.select(T).where(T.c.id == table_id)).first()
-        if row is None:
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every table and field of the database at one schema ``stamp``, plus a memo for things
+    derived from them (the dependency graph, compiled statements...): when the stamp moves, a
+    new Catalog replaces this one and everything derived goes with it."""
+
+    stamp: int | None
+    tables: dict[int, TableInfo]
+    fields: dict[int, FieldInfo]
+    table_names: dict[int, str]
+    by_base: dict[int, tuple[int, ...]]
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def table(self, table_id: int) -> TableInfo:
+        found = self.tables.get(table_id)
+        if found is None:
             raise NotFoundError("table", table_id)
-        fields = conn.execute(
-            sa.select(F).where(F.c.table_id == table_id).order_by(F.c.position, F.c.id)).all()
-    return TableInfo(row.id, row.base_id, row.name, row.position,
-                     tuple(_field(f) for f in fields))
+        return found
+
+    def field(self, field_id: int) -> FieldInfo:
+        found = self.fields.get(field_id)
+        if found is None:
+            raise NotFoundError("field", field_id)
+        return found
+
+    def memo(self, key: Any, build: Callable[[], _T]) -> _T:
+        """``build()`` once per key for this schema state (a racing thread may build twice;
+        both results are equal, the first one stored wins)."""
+        try:
+            return self._memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = build()
+            with self._lock:
+                return self._memo.setdefault(key, value)  # type: ignore[no-any-return]
+
+
+def _load_catalog(conn: Connection, stamp: int | None) -> Catalog:
+    table_rows = conn.execute(sa.select(T).order_by(T.c.position, T.c.id)).all()
+    field_rows = conn.execute(sa.select(F).order_by(F.c.position, F.c.id)).all()
+    by_table: dict[int, list[FieldInfo]] = {r.id: [] for r in table_rows}
+    fields: dict[int, FieldInfo] = {}
+    for r in field_rows:
+        info = fields[r.id] = _field(r)
+        by_table.setdefault(r.table_id, []).append(info)
+    tables = {r.id: TableInfo(r.id, r.base_id, r.name, r.position, tuple(by_table[r.id]))
+              for r in table_rows}
+    by_base: dict[int, list[int]] = {}
+    for r in table_rows:
+        by_base.setdefault(r.base_id, []).append(r.id)
+    return Catalog(stamp, tables, fields, {r.id: r.name for r in table_rows},
+                   {b: tuple(ids) for b, ids in by_base.items()})
+
+
+_CATALOGS: OrderedDict[int, Catalog] = OrderedDict()
+_CATALOGS_LOCK = threading.Lock()
+_KEEP = 16  # schema states kept (a schema-changing transaction passes through several)
+
+
+def catalog(bind: Bind) -> Catalog:
+    """The metadata as ``bind``'s transaction sees it, cached per schema stamp.
+
+    The stamp is read before the metadata: if another transaction commits a change in between
+    (PostgreSQL, read committed), the newer metadata is cached under the older stamp, which no
+    transaction reads any more once the new stamp is committed — never the reverse."""
+    with transaction(bind) as conn:
+        stamp = schema_stamp(conn)
+        if stamp is not None:
+            cached = _CATALOGS.get(stamp)
+            if cached is not None:
+                return cached
+        loaded = _load_catalog(conn, stamp)
+    if stamp is not None:
+        with _CATALOGS_LOCK:
+            _CATALOGS[stamp] = loaded
+            while len(_CATALOGS) > _KEEP:
+                _CATALOGS.popitem(last=False)
+    return loaded
+
+
+def get_table(bind: Bind, table_id: int) -> TableInfo:
+    return catalog(bind).table(table_id)
 
 
 def list_tables(bind: Bind, base_id: int) -> list[TableInfo]:
-    with transaction(bind) as conn:
-        ids = conn.execute(sa.select(T.c.id).where(T.c.base_id == base_id)
-                           .order_by(T.c.position, T.c.id)).scalars().all()
-        return [get_table(conn, i) for i in ids]
+    cat = catalog(bind)
+    return [cat.tables[i] for i in cat.by_base.get(base_id, ())]
 
 
 def get_field(bind: Bind, field_id: int) -> FieldInfo:
-    with transaction(bind) as conn:
-        row = conn.execute(sa.select(F).where(F.c.id == field_id)).first()
-    if row is None:
-        raise NotFoundError("field", field_id)
-    return _field(row)
+    return catalog(bind).field(field_id)
 
 
 def _view(row: Any) -> ViewInfo:
@@ -219,6 +304,10 @@ def sa_table(table: TableInfo) -> sa.Table:
 
     Tables are reused while their columns stay the same, so SQLAlchemy's compiled-statement
     cache hits on repeated queries (a new ``Table`` object is a new cache key)."""
+    return table.sa_table
+
+
+def _build_sa_table(table: TableInfo) -> sa.Table:
     spec: list[tuple[str, sa.types.TypeEngine[Any]]] = []
     for f in table.fields:
         sql_type = f.field_type.sql_type(f.options)
@@ -242,12 +331,17 @@ def sa_table(table: TableInfo) -> sa.Table:
     return built
 
 
+_JUNCTIONS: dict[str, sa.Table] = {}
+
+
 def junction_table(field: FieldInfo) -> tuple[sa.Table, str, str]:
     """(junction table, column holding this field's record id, column holding the target's)."""
     name = field.junction
     assert name is not None, "junction_table() needs a link field"
-    table = sa.Table(name, sa.MetaData(), sa.Column("src_id", sa.Integer),
-                     sa.Column("dst_id", sa.Integer))
+    table = _JUNCTIONS.get(name)
+    if table is None:  # one object per junction: statements over it hit the compiled cache
+        table = _JUNCTIONS.setdefault(name, sa.Table(name, sa.MetaData(), sa.Column("src_id", sa.Integer),
+                                                     sa.Column("dst_id", sa.Integer)))
     if field.options.get("side", "src") == "src":
         return table, "src_id", "dst_id"
     return table, "dst_id", "src_id"

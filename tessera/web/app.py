@@ -20,9 +20,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from tessera.access.context import PrincipalContextMiddleware
 from tessera.api.endpoint import make_endpoint
 from tessera.api.routes import API_ROUTES
+from tessera.auth.admin_pages import ADMIN_PAGE_ROUTES
+from tessera.auth.middleware import AuthMiddleware
+from tessera.auth.pages import AUTH_PAGE_ROUTES
+from tessera.auth.templating import AUTH_TEMPLATE_GLOBALS
 from tessera.db import create_engine, database_url
+from tessera.outreach.member_web import MEMBER_ROUTES
 from tessera.web.errors import EXCEPTION_HANDLERS
 from tessera.web.pages import PAGE_ROUTES
 from tessera.web.security import SecurityHeadersMiddleware
@@ -36,6 +42,7 @@ UI_DIR = Path(__file__).resolve().parents[2] / "ui"
 def _templates() -> Jinja2Templates:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(UI_DIR / "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined)
+    env.globals.update(AUTH_TEMPLATE_GLOBALS)
     return Jinja2Templates(env=env)
 
 
@@ -86,9 +93,10 @@ def create_app(url: str | None = None, *, engine: Engine | None = None,
                 engine.dispose()
 
     app = Starlette(
-        routes=[*api_routes(), *PAGE_ROUTES,
+        routes=[*api_routes(), *PAGE_ROUTES, *MEMBER_ROUTES, *AUTH_PAGE_ROUTES, *ADMIN_PAGE_ROUTES,
                 Mount("/static", app=StaticFiles(directory=UI_DIR / "static"), name="static")],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(AuthMiddleware),
+                    Middleware(PrincipalContextMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

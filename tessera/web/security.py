@@ -1,11 +1,11 @@
 """Security headers on every response: a CSP without inline scripts, no framing, no
-MIME sniffing."""
+MIME sniffing, and HSTS when the request came over https."""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SecurityHeadersMiddleware", "SECURITY_HEADERS"]
+__all__ = ["SecurityHeadersMiddleware", "SECURITY_HEADERS", "HSTS"]
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -27,6 +27,10 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
+# Only over https (a plain-http local install must stay reachable): browsers then refuse http.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -43,6 +47,8 @@ class SecurityHeadersMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     if name.encode() not in present:
                         headers.append((name.encode(), value.encode()))
+                if scope.get("scheme") == "https" and b"strict-transport-security" not in present:
+                    headers.append((b"strict-transport-security", HSTS.encode()))
                 message["headers"] = headers
             await send(message)
 

@@ -61,3 +61,7 @@ __all__ = [
     "run_history", "run_manual", "update_automation", "EmbeddedWorker", "Worker",
     "start_embedded_worker",
 ]
+
+# Packages whose own actions run on this engine register them on import (after the engine is
+# complete, so they may build on it): the outreach campaign actions.
+import tessera.outreach  # noqa: E402,F401

@@ -16,7 +16,9 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
+from tessera.auth.outbound import allowed_hosts, check_host
 from tessera.workflow.context import StepContext
 from tessera.workflow.registry import ActionSpec, define_action
 
@@ -41,6 +43,10 @@ def _send_email(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
     msg["Message-ID"] = message_id(ctx.idempotency_key)
     msg["X-Tessera-Idempotency-Key"] = ctx.idempotency_key
     msg.set_content(str(options.get("body") or ""))
+    # An automation's own smtp_host must pass the outbound guard; the operator's
+    # TESSERA_SMTP_HOST (default localhost) is trusted configuration.
+    if options.get("smtp_host"):
+        check_host(str(options["smtp_host"]), allowed_hosts(ctx.engine))
     host = options.get("smtp_host") or os.environ.get("TESSERA_SMTP_HOST", "localhost")
     port = int(options.get("smtp_port") or os.environ.get("TESSERA_SMTP_PORT", "25"))
     with smtplib.SMTP(host, port, timeout=float(options.get("timeout") or 10)) as smtp:
@@ -50,6 +56,25 @@ def _send_email(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
 
 class WebhookError(Exception):
     pass
+
+
+class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to a target that passes the outbound guard too."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        self.allowed = allowed
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> Any:
+        _check_url(newurl, self.allowed)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _check_url(url: str, allowed: list[str]) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise WebhookError(f"{url} is not an http(s) URL")
+    check_host(parts.hostname, allowed)
 
 
 def _webhook(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
@@ -62,10 +87,13 @@ def _webhook(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
                **{str(k): str(v) for k, v in (options.get("headers") or {}).items()}}
     if options.get("secret"):
         headers["X-Tessera-Signature"] = signature(str(options["secret"]), body)
+    allowed = allowed_hosts(ctx.engine)
+    _check_url(options["url"], allowed)
     request = urllib.request.Request(options["url"], data=body, headers=headers,
                                      method=options.get("method", "POST"))
+    opener = urllib.request.build_opener(_GuardedRedirects(allowed))
     try:
-        with urllib.request.urlopen(request, timeout=float(options.get("timeout") or 10)) as resp:
+        with opener.open(request, timeout=float(options.get("timeout") or 10)) as resp:
             status, text = resp.status, resp.read(65536).decode(errors="replace")
     except urllib.error.HTTPError as exc:
         raise WebhookError(f"{options['url']} answered HTTP {exc.code}") from exc

@@ -14,13 +14,15 @@ from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
 from tessera.api.io_routes import EXPORT_ROW_FILTERS
+from tessera.auth.bootstrap import admin_token, bearer
 from tessera.query import query_records
 from tessera.web import create_app
 
 
 @pytest.fixture
 def client(engine) -> Iterator[TestClient]:
-    with TestClient(create_app(engine=engine), raise_server_exceptions=False) as c:
+    with TestClient(create_app(engine=engine), raise_server_exceptions=False,
+                    headers=bearer(admin_token(engine))) as c:
         yield c
 
 

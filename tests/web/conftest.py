@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from tessera.api.routes import API_ROUTES
 from tessera.api.schemas import COMPONENTS
 from tessera.api.spec import ApiRoute
+from tessera.auth.bootstrap import admin_token, bearer
 from tessera.migrate import upgrade
 from tessera.web import create_app
 
@@ -75,7 +76,9 @@ def app(backend_url: str) -> Iterator[Any]:
 
 @pytest.fixture
 def client(app: Any) -> Iterator[ApiClient]:
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    # Authenticated as an admin through an API token (every route but a few needs a login).
+    with TestClient(app, raise_server_exceptions=False,
+                    headers=bearer(admin_token(app.state.engine))) as test_client:
         yield ApiClient(test_client)
 
 

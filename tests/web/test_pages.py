@@ -41,12 +41,15 @@ def test_base_page_lists_tables(client, table) -> None:
     assert f'href="/tables/{table["id"]}">Customers</a>' in page.text
 
 
-def test_table_page_renders_first_rows_and_load_more(client, grid) -> None:
+def test_table_page_is_the_grid_and_rows_load_more_without_js(client, grid) -> None:
     page = client.get(f"/tables/{grid['id']}", headers=HTML)
     assert page.status_code == 200
-    assert page.text.count("<tr data-record-id=") == GRID_PAGE_SIZE
-    assert "<td>row 000</td>" in page.text and "row 100" not in page.text
-    match = re.search(r'hx-get="([^"]+)"', page.text)
+    assert 'role="grid"' in page.text and 'src="/static/js/table_page.js"' in page.text
+    assert "&#34;tableId&#34;: %d" % grid["id"] in page.text  # the grid's config, escaped
+    first = client.get(f"/tables/{grid['id']}/rows", headers=HTML)
+    assert first.text.count("<tr data-record-id=") == GRID_PAGE_SIZE
+    assert "<td>row 000</td>" in first.text and "row 100" not in first.text
+    match = re.search(r'hx-get="([^"]+)"', first.text)
     assert match is not None
     more = client.get(match.group(1).replace("&amp;", "&"), headers=HTML)
     assert more.status_code == 200

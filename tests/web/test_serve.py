@@ -11,6 +11,9 @@ import time
 
 import httpx
 
+from tessera.auth.bootstrap import admin_token, bearer
+from tessera.db import create_engine
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -44,9 +47,13 @@ def test_serve_runs_migrations_and_answers(backend, backend_url, tmp_path) -> No
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)
-        created = httpx.post(base + "/api/v1/bases", json={"name": "Live"})
+        engine = create_engine(backend_url if backend == "postgresql"
+                               else f"sqlite:///{tmp_path / 'tessera.db'}")
+        auth = bearer(admin_token(engine))
+        engine.dispose()
+        created = httpx.post(base + "/api/v1/bases", json={"name": "Live"}, headers=auth)
         assert created.status_code == 201
-        page = httpx.get(base + "/", headers={"accept": "text/html"})
+        page = httpx.get(base + "/", headers={"accept": "text/html", **auth})
         assert page.status_code == 200 and ">Live</a>" in page.text
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         spec = httpx.get(base + "/api/v1/openapi.json").json()

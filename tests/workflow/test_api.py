@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from tessera.auth.bootstrap import admin_token, bearer
 from tessera.web import create_app
 
 
 def test_rest_create_enable_dry_run_manual_run_and_history(clinic) -> None:
     rid = clinic.add_customer(姓名="周八", 积分=5)
-    with TestClient(create_app(engine=clinic.engine)) as client:
+    with TestClient(create_app(engine=clinic.engine),
+                    headers=bearer(admin_token(clinic.engine))) as client:
         created = client.post(f"/api/v1/bases/{clinic.base_id}/automations", json={
             "name": "按钮", "table_id": clinic.customers.id, "trigger": {"type": "manual"},
             "actions": [{"type": "update_record", "options": {"values": {"备注": '="按了 " & {姓名}'}}}]})

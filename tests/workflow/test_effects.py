@@ -7,13 +7,22 @@ import datetime as dt
 import hashlib
 import hmac
 
+import pytest
 import sqlalchemy as sa
 
 import tessera.workflow as wf
+from tessera.auth.outbound import set_allowed_hosts
 from tessera.workflow import timebase
 from tessera.workflow.models import EFFECTS, RUNS
 
 from .servers import Hook, smtp_server, webhook_server
+
+
+@pytest.fixture(autouse=True)
+def allow_local_servers(clinic) -> None:
+    """The fake SMTP and HTTP servers listen on 127.0.0.1, which the outbound guard refuses
+    unless an administrator allows it (tests/auth/test_outbound.py shows the refusal)."""
+    set_allowed_hosts(clinic.engine, ["127.0.0.1"])
 
 
 def test_send_email_with_message_id_from_the_idempotency_key(clinic) -> None:

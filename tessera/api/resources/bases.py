@@ -6,15 +6,20 @@ from dataclasses import asdict
 from typing import Any
 
 from tessera import schema_ops as schema
+from tessera.access.api_views import adopt_base, principal_of, visible_bases
 from tessera.api.spec import Call
 
 
 def list_bases(call: Call) -> list[dict[str, Any]]:
-    return [asdict(b) for b in schema.list_bases(call.engine)]
+    bases = schema.list_bases(call.engine)
+    return [asdict(b) for b in visible_bases(call.engine, principal_of(call), bases)]
 
 
 def create_base(call: Call) -> dict[str, Any]:
-    return asdict(schema.create_base(call.engine, call.body["name"]))
+    with call.engine.begin() as conn:
+        base = schema.create_base(conn, call.body["name"])
+        adopt_base(conn, principal_of(call), base.id)
+        return asdict(base)
 
 
 def get_base(call: Call) -> dict[str, Any]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from tessera import schema_ops as schema
+from tessera.access.api_views import principal_of, visible_field, visible_table
 from tessera.api.spec import Call
 
 
 def list_fields(call: Call) -> list[dict[str, Any]]:
-    table = schema.get_table(call.engine, call.path["table_id"])
+    table = visible_table(call.engine, principal_of(call), call.path["table_id"])
     return [f.to_dict() for f in table.fields]
 
 
@@ -21,7 +22,7 @@ def create_field(call: Call) -> dict[str, Any]:
 
 
 def get_field(call: Call) -> dict[str, Any]:
-    return schema.get_field(call.engine, call.path["field_id"]).to_dict()
+    return visible_field(call.engine, principal_of(call), call.path["field_id"]).to_dict()
 
 
 def update_field(call: Call) -> dict[str, Any]:

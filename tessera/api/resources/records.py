@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tessera.access.api_views import principal_of
 from tessera.api.resources._query import query_params_errors
 from tessera.api.spec import Call
 from tessera.errors import NotFoundError
@@ -14,7 +15,7 @@ from tessera.records import RecordService
 
 
 def _service(call: Call) -> RecordService:
-    return RecordService(call.engine, locale=call.locale)
+    return RecordService(call.engine, locale=call.locale, principal=principal_of(call))
 
 
 def list_records(call: Call) -> dict[str, Any]:
@@ -23,14 +24,14 @@ def list_records(call: Call) -> dict[str, Any]:
         page = query_records(call.engine, call.path["table_id"], filter=q.get("filter"),
                              sort=q.get("sort"), limit=q.get("limit", 100),
                              cursor=q.get("cursor"), key=q.get("key", "name"),
-                             with_total=q.get("total", True))
+                             with_total=q.get("total", True), principal=principal_of(call))
     return page.to_dict()
 
 
 def count_records(call: Call) -> dict[str, Any]:
     with query_params_errors(call.query):
         return {"count": _count(call.engine, call.path["table_id"],
-                                filter=call.query.get("filter"))}
+                                filter=call.query.get("filter"), principal=principal_of(call))}
 
 
 def get_record(call: Call) -> dict[str, Any]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from tessera import schema_ops as schema
+from tessera.access.api_views import principal_of, visible_table
 from tessera.api.spec import Call
 
 
 def list_tables(call: Call) -> list[dict[str, Any]]:
     with call.engine.begin() as conn:
         schema.get_base(conn, call.path["base_id"])
-        return [t.to_dict() for t in schema.list_tables(conn, call.path["base_id"])]
+        return [visible_table(conn, principal_of(call), t).to_dict()
+                for t in schema.list_tables(conn, call.path["base_id"])]
 
 
 def create_table(call: Call) -> dict[str, Any]:
@@ -24,7 +26,7 @@ def create_table(call: Call) -> dict[str, Any]:
 
 
 def get_table(call: Call) -> dict[str, Any]:
-    return schema.get_table(call.engine, call.path["table_id"]).to_dict()
+    return visible_table(call.engine, principal_of(call), call.path["table_id"]).to_dict()
 
 
 def rename_table(call: Call) -> dict[str, Any]:

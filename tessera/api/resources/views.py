@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera import schema_ops as schema
+from tessera.access.api_views import principal_of
 from tessera.api.resources._query import query_params_errors
 from tessera.api.spec import Call
 from tessera.query import query_view
@@ -44,5 +45,5 @@ def list_view_records(call: Call) -> dict[str, Any]:
     with query_params_errors(q):
         page = query_view(call.engine, call.path["view_id"], limit=q.get("limit", 100),
                           cursor=q.get("cursor"), key=q.get("key", "name"),
-                          extra_filter=q.get("filter"))
+                          extra_filter=q.get("filter"), principal=principal_of(call))
     return page.to_dict()

@@ -20,3 +20,4 @@ Lazy or range-taking functions (IF, SUM...) use ``build_python`` / ``build_sql``
 """
 
 from tessera.formula.functions import criteria, date, lists, logic, math, text  # noqa: F401
+from tessera.formula.functions import identity  # noqa: F401  (CURRENT_USER, ISMEMBER)

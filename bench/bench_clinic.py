@@ -1,0 +1,97 @@
+"""Clinic CRM benchmark: install the pack with N sample customers (generation + one full
+recompute of every formula), then the latency of one visit insert until the customer's
+formulas are updated and the automations queued, and the worker pass that runs them.
+
+    .venv/bin/python bench/bench_clinic.py --customers 10000 [--visits 35000]
+        [--url sqlite:///bench/out/clinic.db | postgresql://...] [--inserts 20]
+
+--visits defaults to 3.5 per customer; the script accepts 1,000,000 customers / 5,000,000
+visits (hours on this machine, see bench/RESULTS.md). Results go to bench/out/clinic.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import latency, machine, record  # noqa: E402
+
+PACK = Path(__file__).resolve().parents[1] / "apps" / "clinic_crm"
+
+
+def run(url: str, customers: int, visits: int, inserts: int, specialty: str) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    import tessera.workflow as wf
+    from tessera.db import create_engine
+    from tessera.migrate import upgrade
+    from tessera.packs.install import install
+    from tessera.records import RecordService
+
+    engine = create_engine(url)
+    upgrade(engine)
+    wf.install()
+    results: dict[str, Any] = {"url": sa.engine.make_url(url).get_backend_name(),
+                               "customers": customers, "visits": visits, **machine()}
+    t0 = time.perf_counter()
+    schema_only = install(engine, PACK, f"schema-{time.time_ns()}")
+    results["install_schema_s"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
+    r = install(engine, PACK, f"clinic-{time.time_ns()}", sample=customers, seed=1,
+                sample_options={"specialty": specialty,
+                                "visits_per_customer": visits / max(customers, 1)})
+    results["install_generate_recompute_s"] = round(time.perf_counter() - t0, 2)
+    del schema_only
+    svc = RecordService(engine)
+    visits_table, customers_table = r.table_id("visits"), r.table_id("customers")
+    today = dt.date.today().isoformat()
+
+    def one_visit(i: int) -> None:
+        cid = 1 + (i * 7919) % customers
+        svc.create(visits_table, {"单号": f"B{i}", "客户": [cid], "日期": today, "金额": 5000},
+                   actor="bench")
+        svc.get(customers_table, cid)
+
+    results["visit_insert"] = latency(one_visit, calls=inserts)
+    worker = wf.Worker(engine, worker_id="bench")
+    t0 = time.perf_counter()
+    stats = worker.run_once()
+    results["worker_pass_s"] = round(time.perf_counter() - t0, 3)
+    results["worker_stats"] = str(stats)
+    engine.dispose()
+    return results
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--customers", type=int, default=10_000)
+    p.add_argument("--visits", type=int, default=None)
+    p.add_argument("--inserts", type=int, default=20)
+    p.add_argument("--specialty", default="dental")
+    p.add_argument("--url", default=None)
+    args = p.parse_args()
+    visits = args.visits if args.visits is not None else int(args.customers * 3.5)
+    url = args.url
+    if url is None:
+        out = Path(__file__).parent / "out"
+        out.mkdir(exist_ok=True)
+        db = out / f"clinic-{args.customers}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{db}"
+    os.environ.setdefault("TESSERA_BENCH", "1")
+    res = run(url, args.customers, visits, args.inserts, args.specialty)
+    for k, v in res.items():
+        print(f"{k:32} {v}")
+    record("clinic", res)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""What one principal may see and change in one table, and the SQL that enforces it.
+
+``table_scope(conn, principal, table, action)`` checks the action against the principal's
+role and returns a :class:`TableScope`:
+
+* ``table`` — the table as this principal sees it: hidden fields removed, and the formula text
+  of computed fields that read a hidden field blanked (``options["formula_hidden"] = True``).
+  Handing this TableInfo to the query layer makes filters, sorts and writes naming a hidden
+  field fail exactly like an unknown field, and keeps hidden values out of every response.
+* ``row_condition(t)`` — the row rule compiled to SQL over ``t.id`` (None: every row), with
+  CURRENT_USER() and ISMEMBER() bound to the principal as parameters.
+* ``read_only`` — fields this role may read but not write.
+
+Decision (docs/access.md): a formula, lookup or rollup field that reads a hidden field shows its
+own result (it is a separate field with its own permission), never the hidden input nor the
+formula text naming it. ``SYSTEM`` and site admins get the unrestricted scope without a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tessera.access.errors import ForbiddenError, SignInRequiredError, forbidden
+from tessera.access.members import group_names, role_of
+from tessera.access.models import FIELD_PERMISSIONS, ROW_RULES
+from tessera.access.roles import role_allows
+from tessera.auth.principal import Principal
+from tessera.errors import NotFoundError
+from tessera.schema.catalog import FieldInfo, TableInfo, get_table
+
+__all__ = ["TableScope", "table_scope", "require", "visible_row_ids", "filter_links"]
+
+
+@dataclass(frozen=True)
+class TableScope:
+    principal: Principal
+    role: str | None
+    full: TableInfo
+    table: TableInfo
+    read_only: frozenset[int] = frozenset()
+    rule: str | None = None  # id-form row rule, None: every row
+
+    @property
+    def hidden(self) -> frozenset[int]:
+        shown = {f.id for f in self.table.fields}
+        return frozenset(f.id for f in self.full.fields if f.id not in shown)
+
+    @property
+    def restricted(self) -> bool:
+        return self.rule is not None or bool(self.hidden) or bool(self.read_only)
+
+    def require(self, action: str) -> None:
+        if not role_allows(self.role, action):
+            raise forbidden(action, self.role, what=self.full.name)
+
+    def row_condition(self, conn: Connection, t: sa.Table) -> sa.ColumnElement[bool] | None:
+        """``t.id IN (rows where the rule is TRUE)``, or None when every row is visible."""
+        if self.rule is None:
+            return None
+        return t.c.id.in_(_rule_rows(conn, self.full, self.rule, self.principal))
+
+    def check_fields(self, refs: Iterable[Any], *, row: int | None = None) -> None:
+        """Refuse writing a hidden (unknown to this user) or read-only field."""
+        from tessera.errors import FieldValueError, RecordValidationError
+
+        errors = []
+        for ref in refs:
+            try:
+                field = self.table.field(ref)
+            except NotFoundError:
+                errors.append(FieldValueError(str(ref), None, "the name or id of an existing field",
+                                              "已存在字段的名称或编号", row=row))
+                continue
+            if field.id in self.read_only:
+                raise forbidden("records.write", self.role,
+                                what=f"{field.name}: read-only for your role / 该字段对您只读")
+        if errors:
+            raise RecordValidationError(errors)
+
+    def check_visible(self, conn: Connection, ids: Iterable[int]) -> None:
+        """404 for records outside the row rule (they do not exist for this user)."""
+        wanted = list(dict.fromkeys(ids))
+        if self.rule is None or not wanted:
+            return
+        seen = visible_row_ids(conn, self, wanted)
+        missing = [i for i in wanted if i not in seen]
+        if missing:
+            raise NotFoundError("record", missing[0] if len(missing) == 1 else missing)
+
+    def check_still_visible(self, conn: Connection, ids: Iterable[int]) -> None:
+        """After a write: refuse one that puts a record outside the writer's row rule."""
+        wanted = list(dict.fromkeys(ids))
+        if self.rule is None or not wanted:
+            return
+        seen = visible_row_ids(conn, self, wanted)
+        if any(i not in seen for i in wanted):
+            raise ForbiddenError(
+                "This change would put the record outside the rows you may see (your role's "
+                "row rule); nothing was saved. Keep the values your rule requires.",
+                "此修改会使记录超出您可见的范围（您角色的行规则），未保存任何内容。请保留规则要求的值。",
+                code="row_rule_violation", details={"role": self.role})
+
+
+def _unrestricted(principal: Principal, table: TableInfo, role: str | None) -> TableScope:
+    return TableScope(principal, role, table, table)
+
+
+def table_scope(conn: Connection, principal: Principal, table: TableInfo | int,
+                action: str = "records.read") -> TableScope:
+    """The principal's scope on ``table``, after checking ``action`` (raises 401/403)."""
+    info = table if isinstance(table, TableInfo) else get_table(conn, table)
+    if principal.is_admin and principal.token_base_ids is None:
+        return _unrestricted(principal, info, "owner")
+    role = role_of(conn, principal, info.base_id)
+    if role is None and principal.user_id is None and not principal.is_admin:
+        raise SignInRequiredError()
+    if not role_allows(role, action):
+        raise forbidden(action, role, what=info.name)
+    if role == "owner":
+        return _unrestricted(principal, info, role)
+    ids = [f.id for f in info.fields]
+    modes = dict(conn.execute(sa.select(FIELD_PERMISSIONS.c.field_id, FIELD_PERMISSIONS.c.mode)
+                              .where(FIELD_PERMISSIONS.c.field_id.in_(ids),
+                                     FIELD_PERMISSIONS.c.role == role)).all()) if ids else {}
+    rule = conn.execute(sa.select(ROW_RULES.c.expression).where(
+        ROW_RULES.c.table_id == info.id, ROW_RULES.c.role == role)).scalar()
+    hidden = {fid for fid, mode in modes.items() if mode == "hidden"}
+    visible = tuple(_redacted(f, hidden) for f in info.fields if f.id not in hidden)
+    read_only = frozenset(fid for fid, mode in modes.items() if mode == "read_only")
+    return TableScope(principal, role, info, replace(info, fields=visible), read_only, rule)
+
+
+def _redacted(field: FieldInfo, hidden: set[int]) -> FieldInfo:
+    """A computed field whose definition names a hidden field loses its formula text."""
+    if not hidden or not field.read_only:
+        return field
+    from tessera.compute.references import field_id_of, references
+
+    options = field.options
+    named: set[int] = {options.get("target_field_id") or 0}
+    expression = options.get("expression")
+    if expression:
+        try:
+            named |= {field_id_of(r.name) or 0 for r in references(expression)}
+            named |= {field_id_of(r.link) or 0 for r in references(expression) if r.link}
+        except Exception:  # an unparsable stored formula reveals nothing either
+            named |= hidden
+    if not named & hidden:
+        return field
+    cleaned = {k: v for k, v in options.items() if k not in ("formula", "expression")}
+    return replace(field, options={**cleaned, "formula": "", "formula_hidden": True})
+
+
+def _rule_rows(conn: Connection, table: TableInfo, expression: str,
+               principal: Principal) -> sa.Select[Any]:
+    """SELECT id FROM (the table in formula representation) WHERE the rule is TRUE."""
+    from tessera.compute.materialize import Clock, compiled_columns
+    from tessera.compute.schema_adapter import current_row
+    from tessera.formula.functions.identity import acting_as
+
+    cur = current_row(conn, table, name="rule_row")
+    with acting_as(principal.user_id, group_names(conn, principal.user_id)):
+        value, error, _typed = compiled_columns(conn, table, expression, "boolean", cur,
+                                                Clock.current())
+    return sa.select(cur.c.id).where(error.is_(None), value == sa.true())
+
+
+def visible_row_ids(conn: Connection, scope: TableScope, ids: list[int]) -> set[int]:
+    if scope.rule is None:
+        return set(ids)
+    t = sa.table(scope.full.physical_name, sa.column("id"))
+    rows = _rule_rows(conn, scope.full, scope.rule, scope.principal)
+    seen: set[int] = set()
+    for start in range(0, len(ids), 900):
+        chunk = ids[start:start + 900]
+        seen |= set(conn.execute(sa.select(t.c.id).where(
+            t.c.id.in_(chunk), t.c.id.in_(rows))).scalars())
+    return seen
+
+
+def filter_links(conn: Connection, principal: Principal, field: FieldInfo,
+                 links: Mapping[int, list[int]]) -> dict[int, list[int]]:
+    """Link cells without the linked records the principal may not see."""
+    if principal.is_admin and principal.token_base_ids is None:
+        return dict(links)
+    target_id = field.options.get("target_table_id")
+    wanted = sorted({i for ids in links.values() for i in ids})
+    if not target_id or not wanted:
+        return dict(links)
+    try:
+        scope = table_scope(conn, principal, int(target_id), "records.read")
+    except (ForbiddenError, SignInRequiredError):
+        return {rid: [] for rid in links}
+    seen = visible_row_ids(conn, scope, wanted)
+    return {rid: [i for i in ids if i in seen] for rid, ids in links.items()}
+
+
+def require(conn: Connection, principal: Principal, action: str, base_id: int) -> str:
+    """Check a base-level action; the principal's role (raises 401/403)."""
+    if principal.is_admin and principal.token_base_ids is None:
+        return "owner"
+    role = role_of(conn, principal, base_id)
+    if role is None and principal.user_id is None and not principal.is_admin:
+        raise SignInRequiredError()
+    if not role_allows(role, action):
+        raise forbidden(action, role)
+    assert role is not None
+    return role
+
+
+

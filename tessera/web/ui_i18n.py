@@ -1,0 +1,151 @@
+"""The browser UI's language: a per-user cookie (``tessera_lang``) over Accept-Language, the
+UI's message catalog (server templates and the grid's JavaScript share it) and the page
+renderer that uses both.
+
+The cookie wins so a user who picked 中文 keeps it on every page whatever the browser says;
+without it the API's negotiation (tessera.web.i18n) decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse, Response
+
+from tessera.web.i18n import MESSAGES, SUPPORTED, negotiate
+
+__all__ = ["LANG_COOKIE", "ui_locale", "ui_text", "UI_MESSAGES", "JS_KEYS", "js_messages",
+           "render_ui", "set_language"]
+
+LANG_COOKIE = "tessera_lang"
+
+UI_MESSAGES: dict[str, dict[str, str]] = {
+    "language": {"en": "中文", "zh": "English"},
+    "views": {"en": "Views", "zh": "视图"},
+    "all_records": {"en": "All records", "zh": "全部记录"},
+    "grid": {"en": "Grid", "zh": "表格"},
+    "kanban": {"en": "Kanban", "zh": "看板"},
+    "calendar": {"en": "Calendar", "zh": "日历"},
+    "form": {"en": "Form", "zh": "表单"},
+    "filter": {"en": "Filter", "zh": "筛选"},
+    "sort": {"en": "Sort", "zh": "排序"},
+    "group": {"en": "Group", "zh": "分组"},
+    "hide_fields": {"en": "Hide fields", "zh": "隐藏字段"},
+    "add_field": {"en": "+ Field", "zh": "+ 字段"},
+    "add_row": {"en": "+ Row", "zh": "+ 行"},
+    "save_view": {"en": "Save view", "zh": "保存视图"},
+    "save_as_view": {"en": "Save as new view", "zh": "另存为新视图"},
+    "view_name": {"en": "View name", "zh": "视图名称"},
+    "go_to_row": {"en": "Go to row", "zh": "跳到行"},
+    "row_height": {"en": "Row height", "zh": "行高"},
+    "new_table": {"en": "New table", "zh": "新建表"},
+    "new_base": {"en": "New base", "zh": "新建数据库"},
+    "create": {"en": "Create", "zh": "创建"},
+    "name": {"en": "Name", "zh": "名称"},
+    "type": {"en": "Type", "zh": "类型"},
+    "choices": {"en": "Choices (one per line)", "zh": "选项（每行一个）"},
+    "target_table": {"en": "Linked table", "zh": "关联的表"},
+    "formula": {"en": "Formula", "zh": "公式"},
+    "save": {"en": "Save", "zh": "保存"},
+    "cancel": {"en": "Cancel", "zh": "取消"},
+    "delete": {"en": "Delete", "zh": "删除"},
+    "rename": {"en": "Rename", "zh": "重命名"},
+    "edit_field": {"en": "Edit field", "zh": "编辑字段"},
+    "new_field": {"en": "New field", "zh": "新字段"},
+    "preview": {"en": "Preview", "zh": "预览"},
+    "will_not_convert": {"en": "values will not convert and become empty",
+                         "zh": "个值无法转换，将变为空"},
+    "converts_all": {"en": "All values convert.", "zh": "所有值都能转换。"},
+    "result_type": {"en": "Result type", "zh": "结果类型"},
+    "and": {"en": "and", "zh": "并且"},
+    "or": {"en": "or", "zh": "或者"},
+    "add_condition": {"en": "+ Condition", "zh": "+ 条件"},
+    "add_group": {"en": "+ Group", "zh": "+ 条件组"},
+    "add_sort": {"en": "+ Sort", "zh": "+ 排序"},
+    "apply": {"en": "Apply", "zh": "应用"},
+    "clear": {"en": "Clear", "zh": "清除"},
+    "ascending": {"en": "A → Z", "zh": "升序"},
+    "descending": {"en": "Z → A", "zh": "降序"},
+    "none": {"en": "(none)", "zh": "（无）"},
+    "empty": {"en": "(empty)", "zh": "（空）"},
+    "stack_by": {"en": "Stack by", "zh": "分栏字段"},
+    "date_field": {"en": "Date field", "zh": "日期字段"},
+    "no_select_field": {"en": "Add a single select field to use the kanban.",
+                        "zh": "请先添加一个单选字段才能使用看板。"},
+    "no_date_field": {"en": "Add a date field to use the calendar.",
+                      "zh": "请先添加一个日期字段才能使用日历。"},
+    "submit": {"en": "Submit", "zh": "提交"},
+    "form_thanks": {"en": "Thank you — your answer was saved.", "zh": "谢谢，您的信息已提交。"},
+    "share_form": {"en": "Share this form", "zh": "分享此表单"},
+    "record": {"en": "Record", "zh": "记录"},
+    "history": {"en": "History", "zh": "修改历史"},
+    "linked_records": {"en": "Linked records", "zh": "关联记录"},
+    "open": {"en": "Open", "zh": "打开"},
+    "prev_month": {"en": "‹ Previous", "zh": "‹ 上个月"},
+    "next_month": {"en": "Next ›", "zh": "下个月 ›"},
+    "read_only": {"en": "This field is computed and cannot be edited.",
+                  "zh": "这是计算字段，不能编辑。"},
+    "loading": {"en": "Loading…", "zh": "加载中…"},
+    "saved": {"en": "Saved", "zh": "已保存"},
+    "undone": {"en": "Undone", "zh": "已撤销"},
+    "redone": {"en": "Redone", "zh": "已重做"},
+    "nothing_to_undo": {"en": "Nothing to undo", "zh": "没有可撤销的操作"},
+    "nothing_to_redo": {"en": "Nothing to redo", "zh": "没有可重做的操作"},
+    "live_update": {"en": "Updated by someone else", "zh": "其他人更新了数据"},
+    "search": {"en": "Search…", "zh": "搜索…"},
+    "freeze": {"en": "Freeze up to here", "zh": "冻结到此列"},
+    "unfreeze": {"en": "Unfreeze columns", "zh": "取消冻结"},
+    "hide": {"en": "Hide", "zh": "隐藏"},
+    "sort_asc": {"en": "Sort A → Z", "zh": "升序排序"},
+    "sort_desc": {"en": "Sort Z → A", "zh": "降序排序"},
+    "confirm_delete_field": {"en": "Delete this field and all its values?",
+                             "zh": "删除此字段及其所有值？"},
+    "delete_rows": {"en": "Delete rows", "zh": "删除行"},
+    "functions": {"en": "Functions", "zh": "函数"},
+    "field_types": {"en": "Field types", "zh": "字段类型"},
+}
+
+# Messages the grid's JavaScript needs (sent to the page as a data attribute).
+JS_KEYS = ("read_only", "saved", "undone", "redone", "nothing_to_undo", "nothing_to_redo",
+           "live_update", "search", "freeze", "unfreeze", "hide", "sort_asc", "sort_desc",
+           "edit_field", "new_field", "confirm_delete_field", "will_not_convert",
+           "converts_all", "result_type", "and", "or", "add_condition", "add_group", "empty",
+           "none", "ascending", "descending", "delete", "loading", "add_sort", "view_name")
+
+
+def ui_locale(conn: HTTPConnection) -> str:
+    chosen = conn.cookies.get(LANG_COOKIE, "")
+    if chosen in SUPPORTED:
+        return chosen
+    return negotiate(conn.headers.get("accept-language"))
+
+
+def ui_text(key: str, locale: str) -> str:
+    entry = UI_MESSAGES.get(key) or MESSAGES[key]
+    return entry.get(locale, entry["en"])
+
+
+def js_messages(locale: str) -> dict[str, str]:
+    return {key: ui_text(key, locale) for key in JS_KEYS}
+
+
+def render_ui(request: Request, template: str, context: dict[str, Any], *,
+              status_code: int = 200) -> Response:
+    locale = ui_locale(request)
+    return request.app.state.templates.TemplateResponse(
+        request, template,
+        {**context, "locale": locale, "t": lambda key: ui_text(key, locale)},
+        status_code=status_code,
+        headers={"content-language": locale, "vary": "Accept-Language, Cookie"})
+
+
+async def set_language(request: Request) -> Response:
+    """``GET /ui/lang/{lang}?next=/path``: remember the language for a year, go back."""
+    lang = request.path_params["lang"]
+    target = request.query_params.get("next", "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in SUPPORTED:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response

@@ -1,0 +1,200 @@
+"""The other ways to look at a table: kanban (cards stacked by a single select, dragged
+between stacks by ui/static/js/kanban.js), calendar (records on a month by a date field), an
+intake form with validation, and a record page with its history and linked records.
+
+All reads go through the storage API (query_records, RecordService), so filters, formulas
+and history behave exactly as in the grid and the REST API."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from tessera import schema_ops as schema
+from tessera.errors import RecordValidationError
+from tessera.query import query_records
+from tessera.records import RecordService
+from tessera.schema.catalog import FieldInfo, TableInfo
+from tessera.web.grid import link_labels
+from tessera.web.ui_i18n import render_ui, ui_locale
+
+__all__ = ["VIEW_PAGE_ROUTES", "table_nav", "form_fields", "month_grid"]
+
+KANBAN_CARDS = 100
+CALENDAR_LIMIT = 1000
+FORM_TYPES = ("text", "long_text", "email", "phone", "url", "number", "currency", "percent",
+              "checkbox", "date", "datetime", "single_select", "multi_select")
+
+
+def table_nav(engine: Any, table_id: int, view_id: int | None = None) -> dict[str, Any]:
+    """Base, table, sibling tables, the table's views and the chosen view (the sidebar)."""
+    with engine.begin() as conn:
+        table = schema.get_table(conn, table_id)
+        views = schema.list_views(conn, table_id)
+        view = next((v for v in views if v.id == view_id), None)
+        return {"base": schema.get_base(conn, table.base_id), "table": table,
+                "tables": schema.list_tables(conn, table.base_id), "views": views,
+                "view": view}
+
+
+def _pick(table: TableInfo, types: tuple[str, ...], wanted: str | None) -> FieldInfo | None:
+    candidates = [f for f in table.fields if f.type in types]
+    return next((f for f in candidates if str(f.id) == wanted), candidates[0] if candidates else None)
+
+
+# --- kanban ------------------------------------------------------------------------------
+def _kanban(engine: Any, table_id: int, wanted: str | None) -> dict[str, Any]:
+    context = table_nav(engine, table_id)
+    table = context["table"]
+    stack = _pick(table, ("single_select",), wanted)
+    columns = []
+    if stack is not None:
+        labels = [c["label"] for c in stack.options.get("choices", [])]
+        for label in [*labels, None]:
+            spec = ({"field": stack.id, "op": "=", "value": label} if label is not None
+                    else {"field": stack.id, "op": "is_empty"})
+            page = query_records(engine, table_id, filter=spec, limit=KANBAN_CARDS, key="id")
+            columns.append({"label": label, "total": page.total, "cards": page.rows})
+    primary = table.primary_field
+    shown = [f for f in table.fields if f is not stack and f is not primary][:3]
+    return {**context, "active": "kanban", "stack": stack, "columns": columns, "primary": primary, "shown": shown,
+            "selects": [f for f in table.fields if f.type == "single_select"]}
+
+
+async def kanban_page(request: Request) -> Response:
+    context = await run_in_threadpool(_kanban, request.app.state.engine,
+                                      request.path_params["table_id"],
+                                      request.query_params.get("field"))
+    return render_ui(request, "pages/kanban.html", context)
+
+
+# --- calendar ----------------------------------------------------------------------------
+def month_grid(year: int, month: int) -> list[list[dt.date | None]]:
+    """Weeks (Monday first) of the month; days outside it are None."""
+    return [[d if d.month == month else None for d in week]
+            for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)]
+
+
+def _month(raw: str | None) -> tuple[int, int]:
+    try:
+        year, month = (int(p) for p in (raw or "").split("-"))
+        dt.date(year, month, 1)
+        return year, month
+    except ValueError:
+        today = dt.date.today()
+        return today.year, today.month
+
+
+def _calendar(engine: Any, table_id: int, wanted: str | None, raw_month: str | None
+              ) -> dict[str, Any]:
+    context = table_nav(engine, table_id)
+    table = context["table"]
+    field = _pick(table, ("date", "datetime"), wanted)
+    year, month = _month(raw_month)
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    if field is not None:
+        page = query_records(engine, table_id, key="id", limit=CALENDAR_LIMIT,
+                             filter={"field": field.id, "op": "between",
+                                     "value": [first.isoformat(), last.isoformat()]},
+                             sort=[{"field": field.id}])
+        for row in page.rows:
+            day = str(row["fields"][str(field.id)])[:10]
+            by_day.setdefault(day, []).append(row)
+    previous = first - dt.timedelta(days=1)
+    following = last + dt.timedelta(days=1)
+    return {**context, "active": "calendar", "field": field, "weeks": month_grid(year, month), "by_day": by_day,
+            "month_label": f"{year}-{month:02d}", "primary": table.primary_field,
+            "prev_month": f"{previous.year}-{previous.month:02d}",
+            "next_month": f"{following.year}-{following.month:02d}",
+            "date_fields": [f for f in table.fields if f.type in ("date", "datetime")]}
+
+
+async def calendar_page(request: Request) -> Response:
+    context = await run_in_threadpool(_calendar, request.app.state.engine,
+                                      request.path_params["table_id"],
+                                      request.query_params.get("field"),
+                                      request.query_params.get("month"))
+    return render_ui(request, "pages/calendar.html", context)
+
+
+# --- form --------------------------------------------------------------------------------
+def form_fields(table: TableInfo) -> list[FieldInfo]:
+    """Fields a person can fill in on the intake form (writable, one value per input)."""
+    return [f for f in table.fields if f.type in FORM_TYPES]
+
+
+def _form_values(table: TableInfo, form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in form_fields(table):
+        key = f"f_{f.id}"
+        if f.type == "checkbox":
+            values[key] = key in form
+        elif f.type == "multi_select":
+            chosen = form.getlist(key)
+            values[key] = chosen or None
+        else:
+            raw = (form.get(key) or "").strip()
+            values[key] = raw if raw else None
+    return values
+
+
+async def form_page(request: Request) -> Response:
+    engine = request.app.state.engine
+    table_id = request.path_params["table_id"]
+    context = await run_in_threadpool(table_nav, engine, table_id)
+    table = context["table"]
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        values = _form_values(table, await request.form())
+        service = RecordService(engine, locale=ui_locale(request))
+        try:
+            await run_in_threadpool(service.create, table_id, values)
+        except RecordValidationError as exc:
+            zh = ui_locale(request) == "zh"
+            for error in exc.errors:
+                field = table.field(error.field)
+                errors[f"f_{field.id}"] = error.message_zh if zh else error.message_en
+            status = 422
+        else:
+            return RedirectResponse(request.url_for("table_form", table_id=table_id).path
+                                    + "?sent=1", status_code=303)
+    return render_ui(request, "pages/form.html",
+                     {**context, "active": "form", "fields": form_fields(table), "errors": errors,
+                      "values": values, "sent": request.query_params.get("sent") == "1"},
+                     status_code=status)
+
+
+# --- record page -------------------------------------------------------------------------
+def _record(engine: Any, table_id: int, record_id: int, locale: str) -> dict[str, Any]:
+    context = table_nav(engine, table_id)
+    service = RecordService(engine, locale=locale)
+    record = service.get(table_id, record_id, key="id")
+    with engine.begin() as conn:
+        labels = link_labels(conn, context["table"], [record])
+    history = [e.to_dict() for e in service.history(table_id, record_id)]
+    return {**context, "active": "record", "record": record, "labels": labels, "history": history}
+
+
+async def record_page(request: Request) -> Response:
+    context = await run_in_threadpool(_record, request.app.state.engine,
+                                      request.path_params["table_id"],
+                                      request.path_params["record_id"], ui_locale(request))
+    return render_ui(request, "pages/record.html", context)
+
+
+VIEW_PAGE_ROUTES = [
+    Route("/tables/{table_id:int}/kanban", kanban_page, name="table_kanban"),
+    Route("/tables/{table_id:int}/calendar", calendar_page, name="table_calendar"),
+    Route("/tables/{table_id:int}/form", form_page, methods=["GET", "POST"], name="table_form"),
+    Route("/tables/{table_id:int}/records/{record_id:int}", record_page, name="record_page"),
+]

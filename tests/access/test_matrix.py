@@ -1,0 +1,334 @@
+"""The authorization matrix: every declared API route × every role (plus an outsider with no
+role and an anonymous caller) × own/other rows, through the web app with API tokens, on SQLite
+and PostgreSQL. ``EXPECTED`` is written by hand, independently of tessera.access's tables: a
+route added to API_ROUTES without an entry here fails ``test_every_route_is_in_the_matrix``.
+
+Letters: O owner, A schema admin, E editor, C commenter, V viewer, X outsider (no role),
+N nobody signed in. Denied callers get 403 (401 for N); allowed ones the route's success
+status — except for rows outside their row rule, which do not exist for them (404), and
+creating a row outside it (403). Every response is checked against the route's schema."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from starlette.testclient import TestClient
+
+from tessera import access
+from tessera import schema_ops as schema
+from tessera.api.routes import API_ROUTES
+from tessera.api.schemas import COMPONENTS
+from tessera.api.spec import ApiRoute
+from tessera.web import create_app
+
+from .conftest import RESTRICTED, World
+
+LETTERS = {"O": "owner", "A": "admin", "E": "editor", "C": "commenter", "V": "viewer",
+           "X": "outsider", "N": "anonymous"}
+CALLERS = tuple(LETTERS.values())
+PUBLIC = "public"
+ACCESS_CODES = {"forbidden", "row_rule_violation", "not_authenticated", "sign_in_required"}
+
+EXPECTED: dict[str, str] = {
+    "openapi_document": PUBLIC, "receive_webhook": PUBLIC,
+    "list_bases": "OAECVX", "create_base": "OAECVX",
+    "get_base": "OAECV", "rename_base": "O", "delete_base": "O",
+    "list_tables": "OAECV", "create_table": "OA", "get_table": "OAECV", "rename_table": "OA",
+    "delete_table": "OA",
+    "list_fields": "OAECV", "create_field": "OA", "get_field": "OAECV", "update_field": "OA",
+    "preview_field_conversion": "OA", "delete_field": "OA",
+    "list_records": "OAECV", "count_records": "OAECV", "get_record": "OAECV",
+    "record_history": "OAECV", "create_record": "OAE", "bulk_create_records": "OAE",
+    "bulk_update_records": "OAE", "bulk_delete_records": "OAE", "update_record": "OAE",
+    "delete_record": "OAE",
+    "list_views": "OAECV", "create_view": "OA", "get_view": "OAECV", "update_view": "OA",
+    "delete_view": "OA", "list_view_records": "OAECV",
+    # the editor's row rule and read-only field rule imports out (imports write as the system)
+    "upload_import_file": "OA", "preview_import_upload": "OA", "commit_import_upload": "OA",
+    "export_table_file": "OAECV", "export_view_file": "OAECV",
+    "list_automations": "OA", "create_automation": "OA", "get_automation": "OA",
+    "update_automation": "OA", "delete_automation": "OA", "enable_automation": "OA",
+    "disable_automation": "OA", "dry_run_automation": "OA", "list_runs": "OA",
+    "run_automation": "OAE",
+    "validate_pack": "OAECVX", "install_pack": "OAECVX", "upgrade_pack": "OA",
+    "export_pack": "OA", "list_dashboards": "OAECV",
+}
+# Routes about one row: allowed callers restricted by the row rule get 404 on another's row
+# (403 when creating one outside their rule); listings simply leave it out.
+ROW_ROUTES = {"get_record": 404, "record_history": 404, "update_record": 404,
+              "delete_record": 404, "bulk_update_records": 404, "bulk_delete_records": 404,
+              "create_record": 403, "bulk_create_records": 403, "list_records": 200,
+              "list_view_records": 200, "export_table_file": 200}
+
+
+@dataclass
+class Req:
+    method: str
+    path: str
+    json: Any = None
+    params: dict[str, Any] = field(default_factory=dict)
+    row: int | None = None  # the row the request is about (listings: must not leak it)
+
+
+_n = itertools.count(1)
+P = "/api/v1"
+
+
+class Targets:
+    """Fresh things for one case to act on, made as the system (or the owner, over the API)."""
+
+    def __init__(self, world: World, client: TestClient) -> None:
+        self.world, self.client = world, client
+
+    def owner_call(self, method: str, path: str, json: Any = None) -> Any:
+        response = self.client.request(method, path, json=json,
+                                       headers=self.world.person("owner").headers)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def base(self) -> int:
+        base = schema.create_base(self.world.engine, f"库{next(_n)}")
+        for role in ("owner", "admin", "editor", "commenter", "viewer"):
+            access.grant(self.world.engine, base.id, role,
+                         user_id=self.world.person(role).user_id)
+        return base.id
+
+    def table(self) -> int:
+        return schema.create_table(self.world.engine, self.world.base_id, f"临时{next(_n)}").id
+
+    def field(self) -> int:
+        return schema.add_field(self.world.engine, self.world.visits.id, f"字段{next(_n)}",
+                                "text").id
+
+    def view(self) -> int:
+        return schema.create_view(self.world.engine, self.world.customers.id,
+                                  f"视图{next(_n)}").id
+
+    def pack_base(self) -> int:
+        """A new base installed from TINY_PACK, every role granted on it."""
+        from tessera.packs import install, load_text
+
+        base_id = install(self.world.engine, load_text(TINY_PACK, locales={}),
+                          f"小库{next(_n)}").base_id
+        for role in ("owner", "admin", "editor", "commenter", "viewer"):
+            access.grant(self.world.engine, base_id, role,
+                         user_id=self.world.person(role).user_id)
+        return base_id
+
+    def upload(self) -> str:
+        return self.owner_call("POST", f"{P}/tables/{self.world.customers.id}/imports",
+                               _csv_upload())["upload_id"]
+
+    def automation(self) -> int:
+        return self.owner_call("POST", f"{P}/bases/{self.world.base_id}/automations", {
+            "name": f"按钮{next(_n)}", "table_id": self.world.customers.id,
+            "trigger": {"type": "manual"},
+            "actions": [{"type": "update_record", "options": {"values": {"姓名": "已处理"}}}],
+        })["id"]
+
+
+TINY_PACK = """format: 1
+name: tiny
+version: 1.0.0
+title: {zh-CN: 小, en: Tiny}
+locales: [zh-CN, en]
+tables:
+  - key: items
+    name: 物品
+    primary: {key: name, name: 名称}
+    fields:
+      - {key: note, name: 备注, type: text}
+"""
+
+
+def _csv_upload() -> dict[str, Any]:
+    content = "姓名,等级\n导入的顾客,C\n".encode("utf-8-sig")
+    return {"filename": "顾客.csv", "content_base64": base64.b64encode(content).decode()}
+
+
+def _row_values(world: World, role: str, which: str) -> dict[str, Any]:
+    owner = role if which == "own" and role in world.people else "owner"
+    return {"姓名": f"新{next(_n)}", "负责人": world.person(owner).user_id}
+
+
+Builder = Callable[[Targets, str, str], Req]
+C = "/tables/{c}"
+
+
+def _build(targets: Targets, op: str, role: str, which: str) -> Req:
+    w, t = targets.world, targets
+    c, v = w.customers.id, w.view_id
+    row = (lambda: w.own_or_other(role, which))
+    builders: dict[str, Callable[[], Req]] = {
+        "openapi_document": lambda: Req("GET", f"{P}/openapi.json"),
+        "receive_webhook": lambda: Req("POST", f"{P}/automations/{t.automation()}/webhook/x",
+                                       json={}),
+        "list_bases": lambda: Req("GET", f"{P}/bases"),
+        "create_base": lambda: Req("POST", f"{P}/bases", json={"name": f"新库{next(_n)}"}),
+        "get_base": lambda: Req("GET", f"{P}/bases/{w.base_id}"),
+        "rename_base": lambda: Req("PATCH", f"{P}/bases/{t.base()}", json={"name": "改名"}),
+        "delete_base": lambda: Req("DELETE", f"{P}/bases/{t.base()}"),
+        "list_tables": lambda: Req("GET", f"{P}/bases/{w.base_id}/tables"),
+        "create_table": lambda: Req("POST", f"{P}/bases/{w.base_id}/tables",
+                                    json={"name": f"表{next(_n)}"}),
+        "get_table": lambda: Req("GET", f"{P}/tables/{c}"),
+        "rename_table": lambda: Req("PATCH", f"{P}/tables/{t.table()}",
+                                    json={"name": f"改{next(_n)}"}),
+        "delete_table": lambda: Req("DELETE", f"{P}/tables/{t.table()}"),
+        "list_fields": lambda: Req("GET", f"{P}/tables/{c}/fields"),
+        "create_field": lambda: Req("POST", f"{P}/tables/{t.table()}/fields",
+                                    json={"name": "备注", "type": "text"}),
+        "get_field": lambda: Req("GET", f"{P}/fields/{w.customers.field('姓名').id}"),
+        "update_field": lambda: Req("PATCH", f"{P}/fields/{t.field()}",
+                                    json={"name": f"改{next(_n)}"}),
+        "preview_field_conversion": lambda: Req(
+            "POST", f"{P}/fields/{t.field()}/conversion-preview", json={"type": "number"}),
+        "delete_field": lambda: Req("DELETE", f"{P}/fields/{t.field()}"),
+        "list_records": lambda: Req("GET", f"{P}/tables/{c}/records",
+                                    params={"limit": 1000}, row=row()),
+        "count_records": lambda: Req("GET", f"{P}/tables/{c}/records/count"),
+        "get_record": lambda: Req("GET", f"{P}/tables/{c}/records/{row()}"),
+        "record_history": lambda: Req("GET", f"{P}/tables/{c}/records/{row()}/history"),
+        "create_record": lambda: Req("POST", f"{P}/tables/{c}/records",
+                                     json={"fields": _row_values(w, role, which)}),
+        "bulk_create_records": lambda: Req("POST", f"{P}/tables/{c}/records/bulk-create",
+                                           json={"records": [
+                                               {"fields": _row_values(w, role, which)}]}),
+        "bulk_update_records": lambda: Req("POST", f"{P}/tables/{c}/records/bulk-update",
+                                           json={"records": [{"id": row(),
+                                                              "fields": {"姓名": "改名"}}]}),
+        "bulk_delete_records": lambda: Req("POST", f"{P}/tables/{c}/records/bulk-delete",
+                                           json={"ids": [row()]}),
+        "update_record": lambda: Req("PATCH", f"{P}/tables/{c}/records/{row()}",
+                                     json={"fields": {"姓名": "改名"}}),
+        "delete_record": lambda: Req("DELETE", f"{P}/tables/{c}/records/{row()}"),
+        "list_views": lambda: Req("GET", f"{P}/tables/{c}/views"),
+        "create_view": lambda: Req("POST", f"{P}/tables/{c}/views",
+                                   json={"name": f"视图{next(_n)}"}),
+        "get_view": lambda: Req("GET", f"{P}/views/{v}"),
+        "update_view": lambda: Req("PATCH", f"{P}/views/{t.view()}", json={"name": "改名"}),
+        "delete_view": lambda: Req("DELETE", f"{P}/views/{t.view()}"),
+        "list_view_records": lambda: Req("GET", f"{P}/views/{v}/records",
+                                         params={"limit": 1000}, row=row()),
+        "upload_import_file": lambda: Req("POST", f"{P}/tables/{c}/imports", json=_csv_upload()),
+        "preview_import_upload": lambda: Req("POST", f"{P}/tables/{c}/imports/{t.upload()}"
+                                             "/preview", json={}),
+        "commit_import_upload": lambda: Req("POST", f"{P}/tables/{c}/imports/{t.upload()}"
+                                            "/commit", json={"key": "姓名"}),
+        "export_table_file": lambda: Req("POST", f"{P}/tables/{c}/export",
+                                         json={"format": "csv"}, row=row()),
+        "export_view_file": lambda: Req("POST", f"{P}/views/{v}/export", json={"format": "csv"}),
+        "list_automations": lambda: Req("GET", f"{P}/bases/{w.base_id}/automations"),
+        "create_automation": lambda: Req("POST", f"{P}/bases/{w.base_id}/automations", json={
+            "name": "新按钮", "table_id": c, "trigger": {"type": "manual"},
+            "actions": [{"type": "update_record", "options": {"values": {"姓名": "x"}}}]}),
+        "get_automation": lambda: Req("GET", f"{P}/automations/{t.automation()}"),
+        "update_automation": lambda: Req("PATCH", f"{P}/automations/{t.automation()}",
+                                         json={"name": "改名"}),
+        "delete_automation": lambda: Req("DELETE", f"{P}/automations/{t.automation()}"),
+        "enable_automation": lambda: Req("POST", f"{P}/automations/{t.automation()}/enable",
+                                         json={}),
+        "disable_automation": lambda: Req("POST", f"{P}/automations/{t.automation()}/disable"),
+        "dry_run_automation": lambda: Req("POST", f"{P}/automations/{t.automation()}/dry-run",
+                                          json={"record_id": w.rows["owner"]}),
+        "list_runs": lambda: Req("GET", f"{P}/automations/{t.automation()}/runs"),
+        "run_automation": lambda: Req("POST", f"{P}/automations/{t.automation()}/run",
+                                      json={"record_ids": [w.rows[role if role in w.rows
+                                                                  else "owner"]]}),
+        "validate_pack": lambda: Req("POST", f"{P}/packs/validate", json={"text": TINY_PACK}),
+        "install_pack": lambda: Req("POST", f"{P}/packs/install",
+                                    json={"text": TINY_PACK, "base_name": f"装{next(_n)}"}),
+        "upgrade_pack": lambda: Req("POST", f"{P}/bases/{t.pack_base()}/pack/upgrade",
+                                    json={"text": TINY_PACK, "dry_run": True}),
+        "export_pack": lambda: Req("GET", f"{P}/bases/{w.base_id}/pack/export"),
+        "list_dashboards": lambda: Req("GET", f"{P}/bases/{w.base_id}/dashboards"),
+    }
+    return builders[op]()
+
+
+def _expected(route: ApiRoute, role: str, which: str) -> int:
+    rule = EXPECTED[route.operation_id]
+    if rule == PUBLIC:
+        return -1  # the same answer for everyone: compared with the owner's
+    allowed = {LETTERS[x] for x in rule}
+    if role not in allowed:
+        return 401 if role == "anonymous" else 403
+    if which == "other" and role in RESTRICTED and route.operation_id in ROW_ROUTES:
+        return ROW_ROUTES[route.operation_id]
+    return route.status
+
+
+def _cases() -> Iterator[Any]:
+    for route in API_ROUTES:
+        if route.operation_id not in EXPECTED:
+            continue  # test_every_route_is_in_the_matrix fails instead
+        rows = ("own", "other") if route.operation_id in ROW_ROUTES else ("-",)
+        for role in CALLERS:
+            for which in rows:
+                yield pytest.param(route, role, which,
+                                   id=f"{route.operation_id}-{role}-{which}")
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    declared = {r.operation_id for r in API_ROUTES}
+    assert sorted(declared - set(EXPECTED)) == [], "add the new routes to EXPECTED"
+    assert sorted(set(EXPECTED) - declared) == []
+
+
+def test_every_route_has_an_access_policy() -> None:
+    from tessera.access.api_policy import ROUTE_POLICY
+
+    assert sorted({r.operation_id for r in API_ROUTES} - set(ROUTE_POLICY)) == []
+
+
+@pytest.fixture(scope="module")
+def client(world: World) -> Iterator[TestClient]:
+    with TestClient(create_app(engine=world.engine, embedded_worker=False)) as test_client:
+        yield test_client
+
+
+def _validate(route: ApiRoute, response: Any) -> None:
+    if response.status_code == route.status and route.response is not None:
+        schema_ = route.response
+    elif response.status_code >= 400:
+        schema_ = {"$ref": "#/components/schemas/Error"}
+    else:
+        return
+    Draft202012Validator({**schema_, "components": {"schemas": COMPONENTS}}).validate(
+        response.json())
+
+
+@pytest.mark.parametrize(("route", "role", "which"), list(_cases()))
+def test_matrix(world: World, client: TestClient, route: ApiRoute, role: str,
+                which: str) -> None:
+    targets = Targets(world, client)
+    request = _build(targets, route.operation_id, role, which)
+    headers = world.person(role).headers if role in world.people else {}
+    response = client.request(request.method, request.path, json=request.json,
+                              params=request.params, headers=headers)
+    expected = _expected(route, role, which)
+    if expected == -1:
+        again = _build(targets, route.operation_id, "owner", which)
+        expected = client.request(again.method, again.path, json=again.json,
+                                  params=again.params).status_code
+    assert response.status_code == expected, response.text
+    assert response.status_code < 500
+    _validate(route, response)
+    if response.status_code in (401, 403):
+        error = response.json()["error"]
+        assert error["message"] and error["code"] in ACCESS_CODES
+    if request.row is not None and response.status_code == 200 and role in RESTRICTED:
+        text = response.text
+        if route.operation_id == "export_table_file":
+            text = base64.b64decode(response.json()["content_base64"]).decode("utf-8-sig")
+            assert "无人负责的顾客" not in text
+        else:
+            ids = {r["id"] for r in response.json()["rows"]}
+            assert (request.row in ids) is (which == "own")
+            assert world.rows["other"] not in ids
