@@ -433,7 +433,7 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
         scope = table_scope(conn, principal, table_id, "records.read")
         table = scope.table
         t = sa_table(table)
-        where = _restricted(conn, scope, t, build_filter(
+        where = scope.restrict(conn, t, build_filter(
             table, filter, dialect=conn.dialect.name, t=t, today=today, tz=tz))
         order = resolve_sort(table, sort)
         keys = [(t.c[f.column], desc) for f, desc in order]
@@ -467,13 +467,6 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
         return Page(records, next_cursor, total)
 
 
-def _restricted(conn: Any, scope: Any, t: sa.Table,
-                where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """``where`` AND the scope's row rule (tessera.access), if it has one."""
-    rule = scope.row_condition(conn, t)
-    return where if rule is None else sa.and_(where, rule)
-
-
 def count_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None = None,
                   today: date | None = None, tz: str = "UTC",
                   principal: Principal | None = None) -> int:
@@ -482,7 +475,7 @@ def count_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
         scope = table_scope(conn, principal, table_id, "records.read")
         table = scope.table
         t = sa_table(table)
-        where = _restricted(conn, scope, t, build_filter(
+        where = scope.restrict(conn, t, build_filter(
             table, filter, dialect=conn.dialect.name, t=t, today=today, tz=tz))
         return conn.execute(sa.select(sa.func.count()).select_from(t).where(where)).scalar_one()
 

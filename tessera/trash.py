@@ -85,7 +85,7 @@ def delete_records(bind: Bind, table_id: int, record_ids: Sequence[int], *,
     """Delete records (one trash item for the whole call); returns the trash item id."""
     with transaction(bind) as conn:
         table = schema.get_table(conn, table_id)
-        service = RecordService(conn)
+        service = RecordService(conn, principal=principal)  # the caller's permissions apply
         service.bulk_delete(table_id, list(record_ids), actor=principal.username)
         label = (f"{table.name} #{record_ids[0]}" if len(record_ids) == 1
                  else f"{table.name}: {len(record_ids)} records")
@@ -102,8 +102,6 @@ def delete_view(bind: Bind, view_id: int, *, principal: Principal = SYSTEM) -> i
         snapshot = {"name": view.name, "filters": view.filters, "sorts": view.sorts,
                     "hidden_fields": list(view.hidden_fields), "position": view.position}
         schema.delete_view(conn, view_id)
-        audit.record(conn, principal, "schema.delete_view", f"view {view_id}",
-                     {"name": view.name, "table_id": table.id})
         return _keep(conn, principal, "view", base_id=table.base_id, table_id=table.id,
                      target_id=view_id, label=f"{table.name} / {view.name}", snapshot=snapshot)
 
@@ -152,8 +150,6 @@ def delete_field(bind: Bind, field_id: int, *, principal: Principal = SYSTEM) ->
         else:
             snapshot = {"field": _field_snapshot(conn, field, values=True)}
         schema.delete_field(conn, field_id)
-        audit.record(conn, principal, "schema.delete_field", f"field {field_id}",
-                     {"name": field.name, "table_id": table.id})
         return _keep(conn, principal, "field", base_id=table.base_id, table_id=table.id,
                      target_id=field_id, label=f"{table.name} / {field.name}", snapshot=snapshot)
 
@@ -169,7 +165,7 @@ def delete_table(bind: Bind, table_id: int, *, principal: Principal = SYSTEM) ->
                 links[owner.id] = _link_snapshot(conn, owner)
         t = table.sa_table
         ids = conn.execute(sa.select(t.c.id).order_by(t.c.id)).scalars().all()
-        snapshots = RecordService(conn)._snapshots(conn, table, ids)  # noqa: SLF001 - same package
+        snapshots = RecordService(conn, principal=SYSTEM)._snapshots(conn, table, ids)  # noqa: SLF001 - same package
         snapshot = {
             "name": table.name, "position": table.position,
             "fields": [_field_snapshot(conn, f, values=False) for f in table.fields
@@ -184,8 +180,6 @@ def delete_table(bind: Bind, table_id: int, *, principal: Principal = SYSTEM) ->
                       for v in schema.list_views(conn, table_id)],
         }
         schema.delete_table(conn, table_id)
-        audit.record(conn, principal, "schema.delete_table", f"table {table_id}",
-                     {"name": table.name, "base_id": table.base_id})
         return _keep(conn, principal, "table", base_id=table.base_id, table_id=table.id,
                      target_id=table_id, label=table.name, snapshot=snapshot)
 
@@ -208,7 +202,8 @@ def _restore_records(conn: Connection, item: sa.Row, principal: Principal) -> di
     if existing:
         raise RestoreConflict(f"Record {existing.id} exists again; it cannot be restored twice.",
                               f"记录 {existing.id} 已存在，不能重复恢复。")
-    RecordService(conn).undo(snap["change_set_id"], actor=principal.username)
+    RecordService(conn, principal=principal).undo(snap["change_set_id"],
+                                                  actor=principal.username)
     return {"kind": "record", "table_id": table.id, "record_ids": snap["record_ids"]}
 
 
@@ -293,7 +288,9 @@ def _write_values(conn: Connection, table_id: int, updates: Mapping[int, Mapping
     alive = _existing_ids(conn, table_id, updates)
     rows = [(rid, dict(values)) for rid, values in sorted(updates.items()) if rid in alive]
     if rows:
-        RecordService(conn).bulk_update(table_id, rows, actor=principal.username)
+        # Schema restores put back every row's value, whoever may see the row today.
+        RecordService(conn, principal=SYSTEM).bulk_update(table_id, rows,
+                                                          actor=principal.username)
 
 
 def _restore_link(conn: Connection, snap: Mapping[str, Any], ids: _IdMap,
@@ -405,7 +402,7 @@ def _restore_table(conn: Connection, item: sa.Row, principal: Principal) -> dict
               if int(k) in ids and ids[int(k)] in writable}, int(rid))
             for rid, values in snap["records"].items()]
     if rows:
-        RecordService(conn)._create(  # noqa: SLF001 - keeps record ids, so links survive
+        RecordService(conn, principal=SYSTEM)._create(  # noqa: SLF001 - keeps record ids
             conn, table, [r for r, _ in rows], principal.username, bulk=True,
             fixed=[{"id": rid} for _, rid in rows])
     for link in snap["links"]:

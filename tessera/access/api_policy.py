@@ -11,6 +11,7 @@ row rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,8 @@ ANONYMOUS = Principal(user_id=None, username="anonymous")
 @dataclass(frozen=True)
 class RoutePolicy:
     """``action`` on the base found through path parameter ``via`` (base_id, table_id,
-    field_id, view_id, automation_id). ``action`` "public": anyone; "signed_in": any user."""
+    field_id, view_id, automation_id, or any parameter with a registered resolver).
+    ``action`` "public": anyone; "signed_in": any user; "site_admin": site administrators."""
 
     action: str
     via: str | None = None
@@ -108,6 +110,17 @@ ROUTE_POLICY: dict[str, RoutePolicy] = {
 }
 
 
+BaseResolver = Callable[[sa.Connection, int], int | None]
+BASE_RESOLVERS: dict[str, BaseResolver] = {}
+
+
+def register_base_resolver(param: str, resolver: BaseResolver) -> BaseResolver:
+    """Let routes of another area name their base through ``param`` (e.g. "campaign_id"):
+    ``resolver(conn, id)`` returns the base id, or None when nothing has that id (404)."""
+    BASE_RESOLVERS[param] = resolver
+    return resolver
+
+
 def access_error_codes(operation_id: str) -> set[int]:
     """The access errors a route can answer (documented in the OpenAPI document)."""
     policy = ROUTE_POLICY.get(operation_id)
@@ -134,7 +147,9 @@ def _base_of(conn: sa.Connection, via: str, ident: int) -> int:
         from tessera.schema.catalog import get_base
 
         return get_base(conn, ident).id
-    if via == "automation_id":
+    if via in BASE_RESOLVERS:
+        base_id = BASE_RESOLVERS[via](conn, ident)
+    elif via == "automation_id":
         from tessera.workflow.models import AUTOMATIONS
 
         base_id = conn.execute(sa.select(AUTOMATIONS.c.base_id)
@@ -164,6 +179,13 @@ def authorize(engine: Any, operation_id: str, path: dict[str, Any],
             "may call it; ask an administrator.",
             f"接口 {operation_id} 尚未配置访问规则，只有站点管理员可以调用；请联系管理员。",
             code="forbidden", details={"operation": operation_id})
+    if policy.action == "site_admin":
+        if not principal.is_admin:
+            raise ForbiddenError(
+                "Only site administrators may do this; ask an administrator.",
+                "只有站点管理员可以执行此操作，请联系管理员。", code="forbidden",
+                details={"operation": operation_id})
+        return
     if policy.action == "signed_in" or policy.via is None:
         return
     with transaction(engine) as conn:
@@ -176,3 +198,7 @@ def authorize(engine: Any, operation_id: str, path: dict[str, Any],
                 raise forbidden(policy.action, role,
                                 what="your role has field or row restrictions here / "
                                      "您的角色在此有字段或行限制")
+
+
+# Rules of other areas' routes that live here (imported last: they register into the above).
+import tessera.access.outreach_policy  # noqa: E402, F401

@@ -64,6 +64,21 @@ class TableScope:
             return None
         return t.c.id.in_(_rule_rows(conn, self.full, self.rule, self.principal))
 
+    def restrict(self, conn: Connection, t: sa.Table,
+                 where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+        """``where`` AND the row rule (unchanged when every row is visible)."""
+        rule = self.row_condition(conn, t)
+        return where if rule is None else sa.and_(where, rule)
+
+    @property
+    def cache_key(self) -> tuple[Any, ...]:
+        """What a cache of query results must be keyed by, beside the query itself: two
+        principals share entries only when they see the same fields and rows."""
+        per_user = self.rule is not None and any(
+            name in self.rule.upper() for name in ("CURRENT_USER", "ISMEMBER"))
+        return (tuple(f.id for f in self.table.fields), self.rule,
+                self.principal.user_id if per_user else None)
+
     def check_fields(self, refs: Iterable[Any], *, row: int | None = None) -> None:
         """Refuse writing a hidden (unknown to this user) or read-only field."""
         from tessera.errors import FieldValueError, RecordValidationError
@@ -130,9 +145,40 @@ def table_scope(conn: Connection, principal: Principal, table: TableInfo | int,
     rule = conn.execute(sa.select(ROW_RULES.c.expression).where(
         ROW_RULES.c.table_id == info.id, ROW_RULES.c.role == role)).scalar()
     hidden = {fid for fid, mode in modes.items() if mode == "hidden"}
+    hidden |= _across_restricted_links(conn, info, role)
     visible = tuple(_redacted(f, hidden) for f in info.fields if f.id not in hidden)
     read_only = frozenset(fid for fid, mode in modes.items() if mode == "read_only")
     return TableScope(principal, role, info, replace(info, fields=visible), read_only, rule)
+
+
+def _links_read(field: FieldInfo) -> set[int]:
+    """Ids of the link fields whose linked records a computed field aggregates."""
+    from tessera.compute.references import field_id_of, references
+
+    links = {int(field.options["link_field_id"])} if field.options.get("link_field_id") else set()
+    expression = field.options.get("expression")
+    if expression:
+        try:
+            links |= {field_id_of(r.link) or 0 for r in references(expression) if r.link}
+        except Exception:  # an unparsable stored formula: treat it as reading every link
+            links.add(0)
+    return links
+
+
+def _across_restricted_links(conn: Connection, table: TableInfo, role: str) -> set[int]:
+    """Lookups, rollups and formulas over ``{Link}.{Field}`` aggregate every linked record,
+    including those the role's row rule on the linked table hides; such fields are withheld
+    from the role (docs/access.md) rather than shown with values of unseen records."""
+    targets = {f.id: int(f.options["target_table_id"]) for f in table.fields
+               if f.type == "link" and f.options.get("target_table_id")}
+    computed = {f.id: _links_read(f) for f in table.fields if f.read_only and f.type != "link"}
+    computed = {fid: links for fid, links in computed.items() if links}
+    if not computed:
+        return set()
+    ruled = set(conn.execute(sa.select(ROW_RULES.c.table_id).where(
+        ROW_RULES.c.role == role, ROW_RULES.c.table_id.in_(set(targets.values())))).scalars())
+    return {fid for fid, links in computed.items()
+            if any(targets.get(link) in ruled or link not in targets for link in links)}
 
 
 def _redacted(field: FieldInfo, hidden: set[int]) -> FieldInfo:
@@ -167,7 +213,50 @@ def _rule_rows(conn: Connection, table: TableInfo, expression: str,
     with acting_as(principal.user_id, group_names(conn, principal.user_id)):
         value, error, _typed = compiled_columns(conn, table, expression, "boolean", cur,
                                                 Clock.current())
-    return sa.select(cur.c.id).where(error.is_(None), value == sa.true())
+    hints = _index_hints(table, expression, principal, cur)
+    return sa.select(cur.c.id).where(error.is_(None), value == sa.true(), *hints)
+
+
+def _index_hints(table: TableInfo, expression: str, principal: Principal,
+                 cur: Any) -> list[sa.ColumnElement[bool]]:
+    """Redundant, index-friendly conditions implied by the rule.
+
+    Formula equality treats blank as 0 (``coalesce(col, 0) = coalesce(:v, 0)``), which no index
+    can serve. When the rule is (an AND of) ``{number field} = CURRENT_USER()`` or ``= <non-zero
+    number>``, ``col = :v`` is implied exactly (the value is not blank or 0), so it is added for
+    the planner's benefit: the usual ``{负责人} = CURRENT_USER()`` becomes an index lookup."""
+    from tessera.compute.references import field_id_of
+    from tessera.formula import ast
+    from tessera.formula.parser import parse
+
+    def constant(node: ast.Node) -> float | None:
+        if isinstance(node, ast.Call) and node.name == "CURRENT_USER" and not node.args:
+            return None if principal.user_id is None else float(principal.user_id)
+        if isinstance(node, ast.Number) and node.value:
+            return float(node.value)
+        return None
+
+    def hints(node: ast.Node) -> list[sa.ColumnElement[bool]]:
+        if isinstance(node, ast.Call) and node.name == "AND":
+            return [h for arg in node.args for h in hints(arg)]
+        if not isinstance(node, ast.Binary) or node.op != "=":
+            return []
+        for ref, other in ((node.left, node.right), (node.right, node.left)):
+            fid = field_id_of(ref.name) if isinstance(ref, ast.FieldRef) else None
+            field = next((f for f in table.fields if f.id == fid), None)
+            value = constant(other)
+            if field is not None and field.column and field.value_kind == "number" \
+                    and value is not None:
+                integer = isinstance(field.field_type.sql_type(field.options), sa.Integer)
+                # an integer column compared with an integer keeps PostgreSQL on its index
+                return [cur.c[field.column] == (int(value) if integer and value.is_integer()
+                                                else value)]
+        return []
+
+    try:
+        return hints(parse(expression))
+    except Exception:  # the rule itself still applies; only the hint is lost
+        return []
 
 
 def visible_row_ids(conn: Connection, scope: TableScope, ids: list[int]) -> set[int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera import trash
+from tessera.access.api_policy import ROUTE_POLICY, RoutePolicy
 from tessera.api.spec import ApiRoute, Call, Param
 from tessera.auth import audit, outbound, tokens, users
 from tessera.auth.admin_pages import parse_date
@@ -190,6 +191,17 @@ _HOSTS = {"type": "object", "required": ["hosts"], "additionalProperties": False
               "type": "string", "minLength": 1, "maxLength": 253}}}}
 _PASSWORD = {"type": "string", "minLength": 8, "maxLength": 1000}
 _DATE = {"type": "string", "minLength": 1, "maxLength": 40}
+
+# Coarse access rules of these routes (tessera.access checks them before the handler; the
+# handlers add the finer ones: own tokens and own trash items unless site admin).
+_SIGNED_IN, _SITE_ADMIN = RoutePolicy("signed_in"), RoutePolicy("site_admin")
+ROUTE_POLICY.update({
+    "me": _SIGNED_IN, "list_tokens": _SIGNED_IN, "create_token": _SIGNED_IN,
+    "revoke_token": _SIGNED_IN, "list_trash": _SIGNED_IN, "restore_trash_item": _SIGNED_IN,
+    "purge_trash_item": _SIGNED_IN, "list_users": _SITE_ADMIN, "create_user": _SITE_ADMIN,
+    "update_user": _SITE_ADMIN, "list_audit": _SITE_ADMIN, "get_allowed_hosts": _SITE_ADMIN,
+    "set_allowed_hosts": _SITE_ADMIN,
+})
 
 AUTH_ROUTES: tuple[ApiRoute, ...] = (
     _r("GET", "/me", me, "Who the request is authenticated as", "auth", {

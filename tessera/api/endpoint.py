@@ -12,6 +12,7 @@ from starlette.responses import Response
 from tessera.access.api_policy import ANONYMOUS, authorize
 from tessera.api.spec import ApiRoute, Call, path_params
 from tessera.api.validation import parse_json_body, parse_query, validate_body
+from tessera.auth.api_audit import AUDITED_OPERATIONS, audit_call
 from tessera.auth.principal import SYSTEM
 from tessera.auth.request import optional_principal
 from tessera.errors import NotFoundError
@@ -51,6 +52,8 @@ def make_endpoint(route: ApiRoute) -> Any:
         call = Call(request.app.state.engine, path, query, body, request_locale(request),
                     optional_principal(request) or SYSTEM)
         result = await run_in_threadpool(_authorized_call, route, call)
+        if route.operation_id in AUDITED_OPERATIONS:  # schema changes, exports (tessera.auth)
+            await run_in_threadpool(audit_call, route, call, result)
         if route.status == 204:
             return Response(status_code=204)
         return json_response(result, status_code=route.status)

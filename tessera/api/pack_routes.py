@@ -35,7 +35,7 @@ _INSTALLED = {"type": "object", "required": ["base_id", "base_name", "pack", "ve
                              "sample": {"type": ["object", "null"]}}}
 _PLAN_ITEM = {"type": "object", "required": ["kind", "key", "action"], "properties": {
     "kind": {"type": "string"}, "key": {"type": "string"},
-    "action": {"enum": ["add", "update", "remove", "keep", "conflict"]},
+    "action": {"enum": ["add", "update", "remove", "keep", "conflict", "skipped"]},
     "ours": {}, "theirs": {}}}
 _REPORT = {"type": "object", "required": ["pack", "from_version", "to_version", "dry_run",
                                           "items", "conflicts"],
@@ -57,9 +57,12 @@ def _source(call: Call) -> Any:
 
 
 def validate_pack(call: Call) -> dict[str, Any]:
-    from tessera.packs import check_pack
+    from tessera.packs import PackValidationError, check_pack
 
-    validated, issues = check_pack(_source(call))
+    try:
+        validated, issues = check_pack(_source(call))
+    except PackValidationError as exc:  # not even YAML: still an answer, not an error
+        validated, issues = None, exc.issues
     pack = validated.pack if validated else {}
     return {"valid": not issues, "issues": [i.to_dict() for i in issues],
             "name": pack.get("name"), "version": pack.get("version")}

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tessera.api.auth_routes import AUTH_ROUTES
 from tessera.api.io_routes import IO_ROUTES
+from tessera.api.outreach_routes import OUTREACH_ROUTES
 from tessera.api.pack_routes import PACK_ROUTES
 from tessera.api.resources import bases, fields, records, tables, views
 from tessera.api.schemas import (
@@ -167,4 +169,6 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     *IO_ROUTES,  # import wizard and export (tessera/api/io_routes.py)
 )
 API_ROUTES += WORKFLOW_ROUTES  # the workflow engine's routes (tessera/api/workflow_routes.py)
+API_ROUTES += AUTH_ROUTES  # users, tokens, audit log, trash, settings (tessera/api/auth_routes.py)
 API_ROUTES += PACK_ROUTES  # app packs and dashboards (tessera/api/pack_routes.py)
+API_ROUTES += OUTREACH_ROUTES  # reaching customers (tessera/api/outreach_routes.py)

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "tessera.cli.serve_cmd",
     "tessera.cli.db_cmd",
     "tessera.cli.io_cmd",
+    "tessera.cli.auth_cmd",
     "tessera.cli.pack_cmd",
     "tessera.cli.demo_cmd",
 )

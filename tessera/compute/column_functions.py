@@ -16,20 +16,24 @@ tables are dropped on exit.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tessera.compute.models import ColumnSnapshot
 from tessera.formula.checker import Typed
 from tessera.formula.functions._ranges import is_constant
 from tessera.formula.interpreter import Env, compile_python
 from tessera.formula.registry import FunctionSpec
 from tessera.formula.sqlcore import SqlContext, SqlValue, convert, error_literal, first_error
 
-__all__ = ["column_functions", "uses_column_functions", "RankTable"]
+__all__ = ["column_functions", "uses_column_functions", "RankTable", "snapshot_capable",
+           "rebuild_snapshots", "read_snapshots", "drop_field_snapshots", "snapshot_budget",
+           "SNAPSHOT_DRIFT"]
 
 _NAMES = itertools.count(1)
 
@@ -50,6 +54,11 @@ class RankTable:
 # non-integer less·10^d / (n - 1) stays further than a double's error from the next integer.
 _MAX_DIGITS = 6
 _MAX_COUNT = 10**8
+
+# Share of a column's records that may be recomputed against a kept snapshot before the whole
+# column is refreshed (below 100 records: none, so small tables stay exact on every change).
+SNAPSHOT_DRIFT = 0.01
+_SNAPSHOTS = ColumnSnapshot.__table__
 
 
 def _is_column_percentrank(t: Typed) -> bool:
@@ -76,11 +85,14 @@ def _constant_digits(t: Typed) -> int | None:
     return int(value)
 
 
-def _build_ranks(conn: Connection, source_table: str, column: str, digits: int | None) -> RankTable:
-    name = f"tx_ranks_{next(_NAMES)}"
-    ranks = sa.Table(name, sa.MetaData(), sa.Column("x", sa.Float(53), primary_key=True),
-                     sa.Column("less", sa.BigInteger, nullable=False), sa.Column("pr", sa.Float(53)),
-                     prefixes=["TEMPORARY"])
+def _ranks_table(name: str, *, temporary: bool) -> sa.Table:
+    return sa.Table(name, sa.MetaData(), sa.Column("x", sa.Float(53), primary_key=True),
+                    sa.Column("less", sa.BigInteger, nullable=False), sa.Column("pr", sa.Float(53)),
+                    prefixes=["TEMPORARY"] if temporary else [])
+
+
+def _fill_ranks(conn: Connection, ranks: sa.Table, source_table: str, column: str, digits: int | None) -> RankTable:
+    """Create ``ranks`` and fill it from the column as it is now."""
     ranks.create(conn)
     src = sa.table(source_table, sa.column(column)).alias("src")
     x = sa.cast(src.c[column], sa.Float(53))
@@ -98,6 +110,10 @@ def _build_ranks(conn: Connection, source_table: str, column: str, digits: int |
     else:
         digits = None
     return RankTable(ranks, n, stats[1], stats[2], digits)
+
+
+def _build_ranks(conn: Connection, source_table: str, column: str, digits: int | None) -> RankTable:
+    return _fill_ranks(conn, _ranks_table(f"tx_ranks_{next(_NAMES)}", temporary=True), source_table, column, digits)
 
 
 def _percentrank_spec(ranks: RankTable) -> FunctionSpec:
@@ -146,19 +162,21 @@ def _percentrank_spec(ranks: RankTable) -> FunctionSpec:
     )
 
 
-def _rewrite(conn: Connection, t: Typed, table: str, made: dict[str, RankTable]) -> Typed:
+RankSource = Callable[[str, int | None], RankTable]  # (column, digits) → its rank table
+
+
+def _rewrite(t: Typed, ranks_of: RankSource, made: dict[str, RankTable]) -> Typed:
     if _is_column_percentrank(t):
         column = t.args[0].field.column  # type: ignore[union-attr]
         digits = _constant_digits(t)
         key = f"{column}:{digits}"
         if key not in made:
-            made[key] = _build_ranks(conn, table, column, digits)
-        column = key
-        args = tuple(_rewrite(conn, a, table, made) for a in t.args)
-        return replace(t, args=args, spec=_percentrank_spec(made[column]))
+            made[key] = ranks_of(column, digits)
+        args = tuple(_rewrite(a, ranks_of, made) for a in t.args)
+        return replace(t, args=args, spec=_percentrank_spec(made[key]))
     if not t.args:
         return t
-    return replace(t, args=tuple(_rewrite(conn, a, table, made) for a in t.args))
+    return replace(t, args=tuple(_rewrite(a, ranks_of, made) for a in t.args))
 
 
 @contextmanager
@@ -167,7 +185,94 @@ def column_functions(conn: Connection, typed: Typed, table: str) -> Iterator[Typ
     built now; the tables are dropped when the block ends."""
     made: dict[str, RankTable] = {}
     try:
-        yield _rewrite(conn, typed, table, made)
+        yield _rewrite(typed, lambda column, digits: _build_ranks(conn, table, column, digits), made)
     finally:
         for ranks in made.values():
             ranks.table.drop(conn)
+
+
+# ----- snapshots: rank tables kept between changes ------------------------------------------
+def snapshot_capable(t: Typed) -> bool:
+    """Whether every whole-column read of ``t`` goes through a rewritable PERCENTRANK.INC, so
+    that a record's value depends on the other records only through the rank tables."""
+    if _is_column_percentrank(t):
+        return all(snapshot_capable(a) for a in t.args[1:])
+    if t.origin == "column":
+        return False
+    return all(snapshot_capable(a) for a in t.args)
+
+
+def _snapshot_name(source_table: str, field_id: int, column: str, digits: int | None) -> str:
+    # t_<id>_…: outside the migrations' schema comparison, like the user tables themselves
+    return f"{source_table}_rank_{field_id}_{column}_{'x' if digits is None else digits}"
+
+
+def _drop_snapshot(conn: Connection, name: str) -> None:
+    conn.execute(sa.delete(_SNAPSHOTS).where(_SNAPSHOTS.c.name == name))
+    _ranks_table(name, temporary=False).drop(conn, checkfirst=True)
+
+
+def snapshot_budget(n: int) -> int:
+    """How many records may be recomputed against a snapshot before it is rebuilt."""
+    return int(n * SNAPSHOT_DRIFT)
+
+
+def rebuild_snapshots(conn: Connection, typed: Typed, table: str, field_id: int) -> Typed:
+    """``typed`` reading rank snapshots of the column as it is now (kept for later changes)."""
+
+    def build(column: str, digits: int | None) -> RankTable:
+        name = _snapshot_name(table, field_id, column, digits)
+        _drop_snapshot(conn, name)
+        ranks = _fill_ranks(conn, _ranks_table(name, temporary=False), table, column, digits)
+        conn.execute(sa.insert(_SNAPSHOTS).values(name=name, field_id=field_id, n=ranks.count, low=ranks.low,
+                                                  high=ranks.high, digits=ranks.digits, drift=0))
+        return ranks
+
+    return _rewrite(typed, build, {})
+
+
+def _needed(t: Typed, table: str, field_id: int) -> dict[str, tuple[str, int | None]]:
+    """The snapshot names ``t`` reads → (column, digits)."""
+    out: dict[str, tuple[str, int | None]] = {}
+    if _is_column_percentrank(t):
+        column = t.args[0].field.column  # type: ignore[union-attr]
+        digits = _constant_digits(t)
+        out[_snapshot_name(table, field_id, column, digits)] = (column, digits)
+    for a in t.args:
+        out.update(_needed(a, table, field_id))
+    return out
+
+
+def read_snapshots(conn: Connection, typed: Typed, table: str, field_id: int, records: int,
+                   memo: Callable[[Any, Callable[[], Any]], Any]) -> tuple[Typed, tuple[Any, ...]] | None:
+    """``typed`` reading the kept snapshots, counting ``records`` more against each, with the
+    snapshots' identity (what a statement compiled from it depends on); None when one is
+    missing or would drift past its budget (then the caller rebuilds). ``memo`` caches per
+    schema state (Catalog.memo): the names needed, and the rewritten tree per identity."""
+    needed = memo(("snapshot_names", field_id), lambda: _needed(typed, table, field_id))
+    rows = {r.name: r for r in conn.execute(
+        sa.select(_SNAPSHOTS).where(_SNAPSHOTS.c.field_id == field_id)).all()}
+    if any(name not in rows or rows[name].drift + records > snapshot_budget(rows[name].n) for name in needed):
+        return None
+    conn.execute(sa.update(_SNAPSHOTS).where(_SNAPSHOTS.c.field_id == field_id)
+                 .values(drift=_SNAPSHOTS.c.drift + records))
+    identity = tuple(sorted((n, rows[n].n, rows[n].low, rows[n].high, rows[n].digits) for n in needed))
+
+    def rewrite() -> Typed:
+        by_key = {f"{column}:{digits}": (name, digits) for name, (column, digits) in needed.items()}
+
+        def read(column: str, digits: int | None) -> RankTable:
+            name, _ = by_key[f"{column}:{digits}"]
+            r = rows[name]
+            return RankTable(_ranks_table(name, temporary=False), r.n, r.low, r.high, r.digits)
+
+        return _rewrite(typed, read, {})
+
+    return memo(("snapshot_tree", field_id, identity), rewrite), identity
+
+
+def drop_field_snapshots(conn: Connection, field_id: int) -> None:
+    """Drop every snapshot of a computed field (it was deleted or redefined)."""
+    names = conn.execute(sa.select(_SNAPSHOTS.c.name).where(_SNAPSHOTS.c.field_id == field_id)).scalars().all()
+    for name in names:
+        _drop_snapshot(conn, name)

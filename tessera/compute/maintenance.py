@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera import clock
+from tessera.compute.column_functions import drop_field_snapshots
 from tessera.compute.definitions import COMPUTED_TYPES, definition_of, synthesize
 from tessera.compute.graph import Graph, load_graph
 from tessera.compute.materialize import ALL_ROWS, result_kind, write_broken
@@ -145,6 +146,8 @@ def on_field_event(conn: Connection, event: FieldEvent) -> None:
     field = event.field
     graph = load_graph(conn)
     plan = Plan()
+    if event.kind in ("deleted", "options_changed", "retyped"):
+        drop_field_snapshots(conn, field.id)  # rank snapshots of the old definition
     if event.kind == "renamed":
         _rename(conn, graph, field)
         return

@@ -19,7 +19,13 @@ from sqlalchemy.engine import Connection
 
 from tessera import clock
 from tessera.compute.cell_errors import with_cell_errors
-from tessera.compute.column_functions import column_functions, uses_column_functions
+from tessera.compute.column_functions import (
+    column_functions,
+    read_snapshots,
+    rebuild_snapshots,
+    snapshot_capable,
+    uses_column_functions,
+)
 from tessera.compute.definitions import Definition
 from tessera.compute.prepared import PreparedSql
 from tessera.compute.references import clock_functions
@@ -118,10 +124,27 @@ def materialize(conn: Connection, table: TableInfo, definition: Definition, rows
     expression = definition.expression
     cat = cat or catalog(conn)
     typed = cat.memo(("typed", definition.field_id), lambda: typed_expression(conn, table, expression))
-    if uses_column_functions(typed):
-        return _materialize_ranked(conn, table, definition, rows, at, typed)
+    key: tuple[Any, ...] = ("update", definition.field_id, conn.dialect.name, _clock_key(expression, at))
+    ranked, capable = cat.memo(("ranked", definition.field_id),
+                               lambda: (uses_column_functions(typed), snapshot_capable(typed)))
+    if ranked:
+        if not capable:
+            return _materialize_ranked(conn, table, definition, rows, at, typed)
+        if isinstance(rows, AllRows):
+            typed = rebuild_snapshots(conn, typed, table.physical_name, definition.field_id)
+            conn.execute(_statement(conn, sa_table(table), table, definition, None, at, typed))
+            return ALL_ROWS
+        found = read_snapshots(conn, typed, table.physical_name, definition.field_id, len(rows), cat.memo)
+        if found is None:  # no snapshot yet, or the column drifted too far from it
+            return materialize(conn, table, definition, ALL_ROWS, at, cat=cat)
+        typed, identity = found
+        key = (*key, identity)
+    return _write(conn, cat, table, definition, rows, at, typed, key)
+
+
+def _write(conn: Connection, cat: Catalog, table: TableInfo, definition: Definition, rows: Rows,
+           at: Clock, typed: Typed, key: tuple[Any, ...]) -> Rows:
     t = sa_table(table)
-    key = ("update", definition.field_id, conn.dialect.name, _clock_key(expression, at))
     if isinstance(rows, AllRows):
         conn.execute(cat.memo((*key, "all"), lambda: _statement(conn, t, table, definition, None, at, typed)))
         return ALL_ROWS
@@ -132,7 +155,7 @@ def materialize(conn: Connection, table: TableInfo, definition: Definition, rows
         if len(chunk) <= SMALL:
             names = tuple(f"rid{k}" for k in range(len(chunk)))
             prepared = cat.memo((*key, len(chunk)), partial(_prepared, conn, t, table, definition, names, at, typed))
-            changed.update(prepared.execute(conn, dict(zip(names, chunk, strict=True))).scalars())
+            changed.update(prepared.scalars(conn, dict(zip(names, chunk, strict=True))))
         else:
             statement = cat.memo((*key, "many"), lambda: _statement(
                 conn, t, table, definition, sa.bindparam("ids", expanding=True), at, typed).returning(t.c.id))
@@ -149,8 +172,8 @@ def _prepared(conn: Connection, t: sa.Table, table: TableInfo, definition: Defin
 
 def _materialize_ranked(conn: Connection, table: TableInfo, definition: Definition, rows: Rows,
                         at: Clock, typed: Typed) -> Rows:
-    """Formulas with whole-column functions read rank tables built for this statement
-    (column_functions.py), so their statements are built each time."""
+    """Formulas with whole-column functions that snapshots cannot serve read rank tables built
+    for this statement (column_functions.py), so their statements are built each time."""
     t = sa_table(table)
     with column_functions(conn, typed, table.physical_name) as ranked:
         if isinstance(rows, AllRows):

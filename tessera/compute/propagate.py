@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tessera.compute.column_functions import snapshot_capable, uses_column_functions
 from tessera.compute.graph import Edge, Graph, graph_of
 from tessera.compute.materialize import (
     ALL_ROWS,
@@ -19,6 +20,7 @@ from tessera.compute.materialize import (
     Clock,
     Rows,
     materialize,
+    typed_expression,
     write_broken,
 )
 from tessera.compute.prepared import PreparedSql
@@ -73,7 +75,7 @@ def _junction_ids(conn: Connection, link: FieldInfo, rows: Iterable[int], *, tow
             return PreparedSql.of(statement, conn.dialect, names)
 
         prepared = catalog(conn).memo(("junction", junction.name, read, len(ids)), prepare)
-        return frozenset(prepared.execute(conn, dict(zip(names, ids, strict=True))).scalars())
+        return frozenset(prepared.scalars(conn, dict(zip(names, ids, strict=True))))
     found: set[int] = set()
     for start in range(0, len(ids), 10000):
         found.update(conn.execute(sa.select(junction.c[read]).distinct()
@@ -93,9 +95,10 @@ def link_counterparts(conn: Connection, link: FieldInfo, rows: Iterable[int]) ->
     return _junction_ids(conn, link, rows, towards_link=False)
 
 
-def _affected(conn: Connection, graph: Graph, edge: Edge, rows: Rows, memo: dict[Any, Rows]) -> Rows:
+def _affected(conn: Connection, cat: Catalog, graph: Graph, edge: Edge, rows: Rows, memo: dict[Any, Rows]) -> Rows:
     if edge.relation == "all":
-        return ALL_ROWS
+        # rank snapshots: only the changed records are recomputed (against the snapshot)
+        return rows if _snapshot_served(conn, cat, graph, edge.dependent) else ALL_ROWS
     if edge.relation == "link":
         assert edge.link_id is not None
         key = (edge.link_id, rows)  # several rollups over one link share the lookup
@@ -103,6 +106,21 @@ def _affected(conn: Connection, graph: Graph, edge: Edge, rows: Rows, memo: dict
             memo[key] = linked(conn, graph.fields[edge.link_id], rows)
         return memo[key]
     return rows
+
+
+def _snapshot_served(conn: Connection, cat: Catalog, graph: Graph, field_id: int) -> bool:
+    """Whether ``field_id`` reads other records only through rank snapshots."""
+    definition = graph.definitions[field_id]
+    if not definition.active or definition.expression is None:
+        return False
+    expression = definition.expression
+    table = cat.table(definition.table_id)
+    try:
+        typed = cat.memo(("typed", field_id), lambda: typed_expression(conn, table, expression))
+    except FormulaError:
+        return False
+    ranked, capable = cat.memo(("ranked", field_id), lambda: (uses_column_functions(typed), snapshot_capable(typed)))
+    return ranked and capable
 
 
 def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph | None = None,
@@ -122,7 +140,7 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
         rows: Rows | None = plan.forced.get(node)
         for edge in graph.incoming.get(node, []):
             if edge.dependency in changed and edge.dependency != node:
-                rows = union(rows, _affected(conn, graph, edge, changed[edge.dependency], lookups))
+                rows = union(rows, _affected(conn, cat, graph, edge, changed[edge.dependency], lookups))
         if rows is None or (isinstance(rows, frozenset) and not rows) or not definition.expression:
             continue
         table = cat.table(definition.table_id)

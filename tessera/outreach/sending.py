@@ -99,21 +99,36 @@ def _launch(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
     return launch(ctx.conn, int(options["campaign_id"]))  # type: ignore[arg-type]
 
 
+def _attempts_so_far(engine: Engine, campaign_id: int, record_id: int) -> int | None:
+    """Attempts made so far on an unfinished delivery; None when it is finished or absent.
+    (A read: the attempt is counted when its outcome is written, in the same statement.)"""
+    d = DELIVERIES
+    with engine.connect() as conn:
+        return conn.execute(sa.select(d.c.attempts).where(
+            d.c.campaign_id == campaign_id, d.c.record_id == record_id,
+            d.c.status.not_in(FINAL))).scalar()
+
+
+def _finished(engine: Engine, campaign_id: int, record_id: int) -> dict[str, Any]:
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(DELIVERIES.c.status, DELIVERIES.c.provider_id).where(
+            DELIVERIES.c.campaign_id == campaign_id, DELIVERIES.c.record_id == record_id)).first()
+    if row is None:
+        return {"status": "not_in_campaign"}
+    return {"status": row.status, "provider_id": row.provider_id}
+
+
 def _send(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
     cid, rid = int(options["campaign_id"]), ctx.run["record_id"]
-    with ctx.engine.begin() as conn:
-        delivery = conn.execute(sa.select(DELIVERIES).where(
-            DELIVERIES.c.campaign_id == cid, DELIVERIES.c.record_id == rid)).first()
-    if delivery is None:
-        return {"status": "not_in_campaign"}
-    if delivery.status in FINAL:
-        return {"status": delivery.status, "provider_id": delivery.provider_id}
     s = _setup(ctx.engine, cid)
     fields = (ctx.record or {}).get("fields") or {}
     reason = excluded_reason(s.audience, fields) if ctx.record is not None else "record deleted"
     if reason:
-        _mark(ctx.engine, cid, rid, status="excluded", error=reason)
-        return {"status": "excluded", "reason": reason}
+        with ctx.engine.begin() as conn:
+            conn.execute(sa.update(DELIVERIES).where(
+                DELIVERIES.c.campaign_id == cid, DELIVERIES.c.record_id == rid,
+                DELIVERIES.c.status.not_in(FINAL)).values(status="excluded", error=reason))
+        return {**_finished(ctx.engine, cid, rid), "reason": reason}
     key = delivery_key(cid, rid)
     try:
         rendered = render_message(s.template, record_env(s.table, ctx.record),
@@ -123,10 +138,12 @@ def _send(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
         _mark(ctx.engine, cid, rid, status="failed", error=exc.message("en"),
               idempotency_key=key)
         return {"status": "failed", "error": exc.message("en")}
-    address = fields.get(s.audience.address_field) if s.audience.address_field else None
     acquire(ctx.engine, s.channel.id, s.channel.rate_per_second)
-    attempts = delivery.attempts + 1
-    _mark(ctx.engine, cid, rid, attempts=attempts, idempotency_key=key)
+    done_before = _attempts_so_far(ctx.engine, cid, rid)
+    if done_before is None:              # already sent, failed, cancelled, or not ours
+        return _finished(ctx.engine, cid, rid)
+    attempts = done_before + 1
+    address = fields.get(s.audience.address_field) if s.audience.address_field else None
     message = Message(str(address) if address else None, rendered.subject, rendered.body, key,
                       rendered.params)
     try:
@@ -134,12 +151,13 @@ def _send(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
     except (ChannelError, ConfigError) as exc:
         error = exc.message("en")
         final = not getattr(exc, "transient", False) or attempts >= s.channel.max_attempts
-        _mark(ctx.engine, cid, rid, status="failed" if final else "retrying", error=error)
+        _mark(ctx.engine, cid, rid, status="failed" if final else "retrying", error=error,
+              attempts=attempts, idempotency_key=key)
         if final:
             return {"status": "failed", "error": error}
         raise
     _mark(ctx.engine, cid, rid, status="sent", provider_id=result.provider_id, error=None,
-          sent_at=timebase.now())
+          sent_at=timebase.now(), attempts=attempts, idempotency_key=key)
     return {"status": "sent", "provider_id": result.provider_id, "key": key}
 
 

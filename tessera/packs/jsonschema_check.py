@@ -38,7 +38,7 @@ def _messages(error: ValidationError) -> tuple[tuple[str | int, ...], str, str]:
     path = tuple(error.absolute_path)
     kind, value = error.validator, error.validator_value
     if kind == "additionalProperties":
-        allowed = sorted((error.schema.get("properties") or {}))
+        allowed = sorted(error.schema.get("properties") or {})
         extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
         key = extra[0] if extra else "?"
         known = ", ".join(allowed)

@@ -25,8 +25,9 @@ KIND_ORDER = ("table", "field", "view", "dashboard", "automation")
 @dataclass(frozen=True)
 class PlanItem:
     """One decision. ``action``: add, update, remove, keep (removed by the pack but kept:
-    it holds data), conflict (kept as the user has it), or unchanged-by-pack items are not
-    listed. ``ours``/``theirs`` are the keyed forms of both sides (for conflicts)."""
+    it holds data), conflict (kept as the user has it), skipped (a change the storage layer
+    cannot make, such as a link's target). Objects the pack did not change are not listed.
+    ``ours``/``theirs`` are the keyed forms of both sides (for conflicts)."""
 
     kind: str
     key: str

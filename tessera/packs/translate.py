@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from tessera.compute.references import rewrite
+from tessera.formula.errors import FormulaError
 from tessera.packs.errors import PackError
 from tessera.packs.idmap import IdMap
 from tessera.packs.index import PackField, PackIndex, PackTable
 from tessera.packs.semantics import resolve_table_ref
-from tessera.schema.catalog import FieldInfo, get_field, get_table
+from tessera.schema.catalog import FieldInfo, get_field
 
 __all__ = ["Translator"]
 
@@ -81,7 +82,7 @@ class Translator:
         if isinstance(value, str) and value.startswith("="):
             try:
                 return "=" + self.formula(table, value[1:])
-            except Exception:  # a template with step/payload references stays as written
+            except FormulaError:  # not a formula the checker parses: kept as written
                 return value
         if isinstance(value, list):
             return [self.template(table, v) for v in value]

@@ -67,13 +67,19 @@ def insert_links(conn: Connection, table: TableInfo, link_name: str,
 
 
 def finish(conn: Connection, tables: Sequence[TableInfo]) -> None:
-    """Recompute every computed field of ``tables`` (in this order: dependencies first), then
-    take the baseline of every enabled "becomes true" automation on them, so data that was
-    loaded does not fire as if it had just changed."""
-    from tessera.compute import recompute_table
+    """Recompute every computed field of ``tables`` in one plan (each field once, in
+    dependency order, instead of one cascade per table), then take the baseline of every
+    enabled "becomes true" automation on them, so loaded data does not fire as if it had
+    just changed."""
+    from tessera.compute import load_graph
+    from tessera.compute.materialize import ALL_ROWS
+    from tessera.compute.propagate import Plan, run
 
-    for table in tables:
-        recompute_table(conn, table.id)
+    graph = load_graph(conn)
+    wanted = {t.id for t in tables}
+    plan = Plan()
+    plan.force([d.field_id for d in graph.definitions.values() if d.table_id in wanted], ALL_ROWS)
+    run(conn, plan, graph=graph)
     _baseline(conn, [t.id for t in tables])
 
 

@@ -14,7 +14,8 @@ What it makes (``count`` customers; ``today`` is the engine clock):
 
 Rows are written with :mod:`tessera.samples.bulkload` and formulas are recomputed once at the
 end. Options: ``specialty`` (a name or a list: the first is used), ``visits_per_customer``
-(average over all customers, default 3.5), ``years`` (default 3).
+(average over all customers, default 3.5), ``years`` (default 3), ``chunk`` (rows held in
+memory before a write, default 50 000; it does not change the data).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -60,18 +61,44 @@ class ClinicOptions:
                    int(options.get("years", 3)))
 
 
-@dataclass
-class _Plan:
-    """Rows being built, per table, as (values in field order) lists."""
+class _Writer:
+    """Rows and junction pairs being generated, written in chunks so memory stays bounded
+    (a million customers, five million visits). Ids are handed out in generation order from
+    each table's first free id; links are written after every pending row, so the rows they
+    point at exist."""
 
-    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    links: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
+    def __init__(self, conn: Connection, tables: Mapping[str, TableInfo],
+                 first: Mapping[str, int], chunk: int = 50_000) -> None:
+        self.conn, self.tables, self.first, self.chunk = conn, tables, first, chunk
+        self.rows: dict[str, list[tuple[Any, ...]]] = {}
+        self.written: dict[str, int] = dict.fromkeys(first, 0)
+        self.links: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self.pending = 0
 
     def add(self, table: str, row: tuple[Any, ...]) -> None:
         self.rows.setdefault(table, []).append(row)
+        self._count()
 
     def link(self, table: str, link: str, pair: tuple[int, int]) -> None:
         self.links.setdefault((table, link), []).append(pair)
+        self._count()
+
+    def _count(self) -> None:
+        self.pending += 1
+        if self.pending >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        for name in TABLES:
+            rows = self.rows.pop(name, [])
+            if rows:
+                bl.insert_rows(self.conn, self.tables[name], COLUMNS[name], rows,
+                               self.first[name] + self.written[name])
+                self.written[name] += len(rows)
+        for (name, link), pairs in self.links.items():
+            bl.insert_links(self.conn, self.tables[name], link, pairs)
+        self.links = {}
+        self.pending = 0
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -104,17 +131,18 @@ def _tables(conn: Connection, base_id: int) -> dict[str, TableInfo]:
 class _Clinic:
     """One generation run: a seeded random source and the ids handed out so far."""
 
-    def __init__(self, seed: int, opts: ClinicOptions, today: dt.date, first: dict[str, int]):
+    def __init__(self, seed: int, opts: ClinicOptions, today: dt.date, plan: _Writer):
         self.rnd = random.Random(seed)
         self.opts = opts
         self.today = today
-        self.first = first
-        self.plan = _Plan()
+        self.first = plan.first
+        self.plan = plan
+        self.campaigns: list[tuple[str, str, dt.date]] = []
         self.start = today - dt.timedelta(days=365 * opts.years)
         self.day_weights = [cat.MONTH_WEIGHTS[(self.start + dt.timedelta(days=d)).month - 1]
                             for d in range((today - self.start).days + 1)]
         self.services = cat.SERVICES[opts.specialty]
-        self.service_ids = {s.name: first["项目"] + i for i, s in enumerate(self.services)}
+        self.service_ids = {s.name: self.first["项目"] + i for i, s in enumerate(self.services)}
 
     # -- helpers -----------------------------------------------------------------------------
     def name(self) -> str:
@@ -152,7 +180,8 @@ class _Clinic:
         for i in range(months):
             when = self.start + dt.timedelta(days=30 * i + self.rnd.randrange(28))
             kind = CAMPAIGN_KINDS[i % len(CAMPAIGN_KINDS)]
-            self.plan.add("活动", (f"{when:%Y年%m月}{topics[i % len(topics)]}", kind, when))
+            self.campaigns.append((f"{when:%Y年%m月}{topics[i % len(topics)]}", kind, when))
+            self.plan.add("活动", self.campaigns[-1])
 
     def customers(self, count: int) -> None:
         r = self.rnd
@@ -223,7 +252,7 @@ class _Clinic:
         """Campaign participation, ledgers and invitation tasks."""
         r = self.rnd
         c0 = self.first["客户"]
-        campaigns = self.plan.rows["活动"]
+        campaigns = self.campaigns
         a0, p0 = self.first["活动"], self.first["活动参与"]
         for i in range(int(count * 0.25)):
             cid = c0 + r.randrange(count)
@@ -271,16 +300,12 @@ def generate(bind: Bind, install_result: Any, count: int, seed: int | None,
     opts = ClinicOptions.parse(options or {})
     with transaction(bind) as conn:
         tables = _tables(conn, base_id_of(install_result))
-        first = {name: bl.next_id(conn, tables[name]) for name in TABLES}
-        gen = _Clinic(1 if seed is None else seed, opts, clock.today(), first)
+        plan = _Writer(conn, tables, {name: bl.next_id(conn, tables[name]) for name in TABLES},
+                       chunk=int((options or {}).get("chunk", 50_000)))
+        gen = _Clinic(1 if seed is None else seed, opts, clock.today(), plan)
         gen.catalog()
         gen.customers(count)
         gen.engagement(count)
-        for name in TABLES:
-            rows = gen.plan.rows.get(name, [])
-            if rows:
-                bl.insert_rows(conn, tables[name], COLUMNS[name], rows, gen.first[name])
-        for (name, link), pairs in gen.plan.links.items():
-            bl.insert_links(conn, tables[name], link, pairs)
+        plan.flush()
         bl.finish(conn, [tables[n] for n in ("项目", "到院消费", "活动参与", "回访任务", "积分流水",
                                               "储值流水", "客户")])

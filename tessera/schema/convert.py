@@ -55,6 +55,15 @@ class ConversionReport:
 
 def _plan(conn: Connection, field: FieldInfo, new_type: str,
           options: Mapping[str, Any] | None) -> tuple[ConversionReport, dict[int, Any]]:
+    """The conversion of every value; ``user`` fields resolve usernames on ``conn``."""
+    from tessera.fields.user import user_directory
+
+    with user_directory(conn):
+        return _plan_values(conn, field, new_type, options)
+
+
+def _plan_values(conn: Connection, field: FieldInfo, new_type: str,
+                 options: Mapping[str, Any] | None) -> tuple[ConversionReport, dict[int, Any]]:
     new_ft = get_field_type(new_type)
     if "link" in (field.type, new_type) and field.type != new_type:
         raise SchemaError("Link fields cannot change type; add a new field and copy values.",

@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tessera.access.context import acting_principal
+from tessera.access.scope import table_scope
 from tessera.api.validation import RequestValidationError, parse_json_body
 from tessera.compute.preview import preview_formula
 from tessera.compute.schema_adapter import table_schema
@@ -40,6 +42,8 @@ def analyze_formula(bind: Any, table_id: int, source: str, locale: str) -> dict[
     """Tokens, field names, result type, localized errors and, when it checks, a preview."""
     with transaction(bind) as conn:
         table = get_table(conn, table_id)
+        # designing formulas (and previewing them on real rows) is schema work (tessera.access)
+        table_scope(conn, acting_principal(), table, "schema.write")
         analysis = analyze(source, table_schema(conn, table, by="name"))
         fields = [f.name for f in table.fields]
     result = analysis.to_dict()

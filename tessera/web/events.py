@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
@@ -81,10 +82,11 @@ class Broadcaster:
 
 
 BROADCASTER = Broadcaster()
+_installed: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _note(conn: Connection, change: RecordChange) -> None:
-    if change.kind in ("create", "update", "delete"):
+    if change.kind in ("create", "update", "delete") and conn.engine in _installed:
         conn.info.setdefault(_PENDING, []).append(
             Change(change.table_id, change.kind, change.record_ids, change.field_ids))
 
@@ -102,9 +104,10 @@ def install(engine: Engine) -> None:
     """Hook the broadcaster to ``engine`` (idempotent)."""
     if _note not in RecordService.after_change:
         RecordService.after_change.append(_note)
-    if not sa.event.contains(engine, "commit", _on_commit):
+    if engine not in _installed:
         sa.event.listen(engine, "commit", _on_commit)
         sa.event.listen(engine, "rollback", _on_rollback)
+        _installed.add(engine)
 
 
 async def _stream(request: Request, table_id: int) -> AsyncIterator[str]:
@@ -124,9 +127,19 @@ async def _stream(request: Request, table_id: int) -> AsyncIterator[str]:
         BROADCASTER.unsubscribe(table_id, entry)
 
 
+def _may_read(engine: Engine, table_id: int) -> None:
+    """Only users who may read the table follow its changes (tessera.access; 403 otherwise)."""
+    from tessera.access.context import acting_principal
+    from tessera.access.scope import table_scope
+
+    with engine.connect() as conn:
+        table_scope(conn, acting_principal(), table_id, "records.read")
+
+
 async def table_events(request: Request) -> StreamingResponse:
     """``GET /ui/tables/{table_id}/events``: the table's committed changes as SSE."""
     install(request.app.state.engine)
     table_id = request.path_params["table_id"]
+    await run_in_threadpool(_may_read, request.app.state.engine, table_id)
     return StreamingResponse(_stream(request, table_id), media_type="text/event-stream",
                              headers={"cache-control": "no-cache", "x-accel-buffering": "no"})

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tessera.access.context import acting_principal
+from tessera.access.scope import table_scope
 from tessera.api.validation import RequestValidationError, parse_json_body
 from tessera.query import build_filter, count_records, query_records
 from tessera.records import RecordService
@@ -78,20 +80,21 @@ def _labels(conn: Any, target_id: int | None, ids: list[int]) -> dict[str, str]:
 
 def read_block(bind: Any, table_id: int, block: int, *, filter: Any = None,
                sort: Any = None) -> dict[str, Any]:
-    """Rows ``block*BLOCK`` … ``block*BLOCK+BLOCK-1`` in the filter and sort order."""
-    if block == 0:
-        page = query_records(bind, table_id, filter=filter, sort=sort, limit=seek.BLOCK,
-                             key="id", with_total=True)
-        total = page.total or 0
-    else:
-        index = seek.position_index(bind, table_id, filter=filter, sort=sort)
-        total = index.total
-        cursor = index.cursor_for(block)
-        if cursor is None:
-            return {"block": block, "rows": [], "total": total, "labels": {}}
-        page = query_records(bind, table_id, filter=filter, sort=sort, limit=seek.BLOCK,
-                             cursor=cursor, key="id", with_total=False)
+    """Rows ``block*BLOCK`` … ``block*BLOCK+BLOCK-1`` in the filter and sort order (one
+    connection for the index lookup, the keyset page and the link labels)."""
     with transaction(bind) as conn:
+        if block == 0:
+            page = query_records(conn, table_id, filter=filter, sort=sort, limit=seek.BLOCK,
+                                 key="id", with_total=True)
+            total = page.total or 0
+        else:
+            index = seek.position_index(conn, table_id, filter=filter, sort=sort)
+            total = index.total
+            cursor = index.cursor_for(block)
+            if cursor is None:
+                return {"block": block, "rows": [], "total": total, "labels": {}}
+            page = query_records(conn, table_id, filter=filter, sort=sort, limit=seek.BLOCK,
+                                 cursor=cursor, key="id", with_total=False)
         labels = link_labels(conn, get_table(conn, table_id), page.rows)
     return {"block": block, "rows": page.rows, "total": total, "labels": labels}
 
@@ -100,7 +103,8 @@ def group_counts(bind: Any, table_id: int, field_ref: Any, *, filter: Any = None
                  ) -> list[dict[str, Any]]:
     """[{value, count}] for a groupable field, in the grid's group order (empty last)."""
     with transaction(bind) as conn:
-        table = get_table(conn, table_id)
+        scope = table_scope(conn, acting_principal(), table_id, "records.read")
+        table = scope.table  # the acting user's fields and rows (tessera.access)
         field = table.field(field_ref)
         if field.column is None or not field.field_type.sortable:
             raise RequestValidationError(
@@ -109,7 +113,8 @@ def group_counts(bind: Any, table_id: int, field_ref: Any, *, filter: Any = None
                 f"字段「{field.name}」（{field.type}）不能分组，请选择每条记录只有一个值的字段。")
         t = sa_table(table)
         col = t.c[field.column]
-        where = build_filter(table, filter, dialect=conn.dialect.name, t=t)
+        where = scope.restrict(conn, t, build_filter(table, filter,
+                                                     dialect=conn.dialect.name, t=t))
         rows = conn.execute(sa.select(col, sa.func.count()).where(where).group_by(col)
                             .order_by(col.asc().nulls_last())).all()
         to_json = field.field_type.to_json
@@ -119,11 +124,13 @@ def group_counts(bind: Any, table_id: int, field_ref: Any, *, filter: Any = None
 def search_records(bind: Any, table_id: int, text: str, limit: int = 20) -> list[dict[str, Any]]:
     """Records whose primary value contains ``text`` (the link picker), as {id, label}."""
     with transaction(bind) as conn:
-        table = get_table(conn, table_id)
+        scope = table_scope(conn, acting_principal(), table_id, "records.read")
+        table = scope.table  # the acting user's fields and rows (tessera.access)
         primary = table.primary_field
         t = sa_table(table)
         column = t.c[primary.column] if primary is not None and primary.column else t.c.id
-        query = sa.select(t.c.id, column).order_by(t.c.id).limit(limit)
+        query = sa.select(t.c.id, column).where(scope.restrict(conn, t, sa.true())
+                                                ).order_by(t.c.id).limit(limit)
         if text:
             pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(sa.cast(column, sa.String).ilike(pattern, escape="\\"))

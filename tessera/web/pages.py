@@ -14,9 +14,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tessera import schema_ops as schema
-from tessera.access.api_views import list_visible_bases, require_base
+from tessera.access.api_views import list_visible_bases, require_base, visible_table
+from tessera.access.context import acting_principal
 from tessera.fields import REGISTRY as FIELD_TYPES
 from tessera.query import query_records
+from tessera.web.automations_page import AUTOMATION_ROUTES
+from tessera.web.cells import cell_text
+from tessera.web.dashboards_page import DASHBOARD_ROUTES
 from tessera.web.designer import DESIGNER_ROUTES
 from tessera.web.grid import GRID_ROUTES
 from tessera.web.rendering import render_page
@@ -52,19 +56,6 @@ def field_types(locale: str) -> list[dict[str, str]]:
             for name, ft in sorted(FIELD_TYPES.items())]
 
 
-def cell_text(value: Any) -> str:
-    """An API value as grid text: empty for None, ✓ for true, lists joined by commas."""
-    if value is None or value is False:
-        return ""
-    if value is True:
-        return "✓"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    if isinstance(value, list):
-        return ", ".join(cell_text(v) for v in value)
-    return str(value)
-
-
 async def table_page(request: Request) -> Response:
     engine = request.app.state.engine
     view_param = request.query_params.get("view", "")
@@ -90,7 +81,7 @@ async def table_page(request: Request) -> Response:
 
 def _rows(engine: Any, table_id: int, cursor: str | None) -> dict[str, Any]:
     with engine.begin() as conn:
-        table = schema.get_table(conn, table_id)
+        table = visible_table(conn, acting_principal(), table_id)
         page = query_records(conn, table_id, limit=GRID_PAGE_SIZE, cursor=cursor, key="id",
                              with_total=False)
         rows = [(r["id"], [cell_text(r["fields"][str(f.id)]) for f in table.fields])
@@ -115,4 +106,6 @@ PAGE_ROUTES = [
     *GRID_ROUTES,
     *DESIGNER_ROUTES,
     *VIEW_PAGE_ROUTES,
+    *DASHBOARD_ROUTES,
+    *AUTOMATION_ROUTES,
 ]

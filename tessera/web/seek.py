@@ -21,8 +21,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tessera.access.context import acting_principal
+from tessera.access.scope import table_scope
 from tessera.query import _fingerprint, _make_cursor, build_filter, resolve_sort
-from tessera.schema.catalog import Bind, TableInfo, get_table, sa_table, transaction
+from tessera.schema.catalog import Bind, TableInfo, sa_table, transaction
 
 __all__ = ["BLOCK", "PositionIndex", "position_index", "invalidate", "spec_field_ids"]
 
@@ -70,10 +72,10 @@ def spec_field_ids(table: TableInfo, spec: Any) -> set[int]:
     return found
 
 
-def _build(conn: Any, table: TableInfo, filter: Any, sort: Any) -> PositionIndex:
+def _build(conn: Any, table: TableInfo, filter: Any, sort: Any, scope: Any) -> PositionIndex:
     started = time.perf_counter()
     t = sa_table(table)
-    where = build_filter(table, filter, dialect=conn.dialect.name, t=t)
+    where = scope.restrict(conn, t, build_filter(table, filter, dialect=conn.dialect.name, t=t))
     keys = [(t.c[f.column], desc) for f, desc in resolve_sort(table, sort)]
     order = [(k.desc() if d else k.asc()).nulls_last() for k, d in keys] + [t.c.id.asc()]
     numbered = sa.select(*[k.label(f"_k{i}") for i, (k, _) in enumerate(keys)], t.c.id,
@@ -97,14 +99,16 @@ def position_index(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | Non
                    sort: Sequence[Mapping[str, Any]] | None = None) -> PositionIndex:
     """The cached index for this table, filter and sort, built on first use."""
     with transaction(bind) as conn:
-        table = get_table(conn, table_id)
-        key = _key(table, filter, sort)
+        # the acting user's fields and rows (tessera.access); cached per what they can see
+        scope = table_scope(conn, acting_principal(), table_id, "records.read")
+        table = scope.table
+        key = (*_key(table, filter, sort), *scope.cache_key)
         with _lock:
             found = _cache.get(key)
             if found is not None:
                 _cache.move_to_end(key)
                 return found
-        index = _build(conn, table, filter, sort)
+        index = _build(conn, table, filter, sort, scope)
     with _lock:
         _cache[key] = index
         while len(_cache) > _MAX_ENTRIES:

@@ -7,15 +7,17 @@ without it the API's negotiation (tessera.web.i18n) decides."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
 from tessera.web.i18n import MESSAGES, SUPPORTED, negotiate
 
 __all__ = ["LANG_COOKIE", "ui_locale", "ui_text", "UI_MESSAGES", "JS_KEYS", "js_messages",
-           "render_ui", "set_language"]
+           "render_ui", "set_language", "threaded_page"]
 
 LANG_COOKIE = "tessera_lang"
 
@@ -103,6 +105,27 @@ UI_MESSAGES: dict[str, dict[str, str]] = {
     "delete_rows": {"en": "Delete rows", "zh": "删除行"},
     "functions": {"en": "Functions", "zh": "函数"},
     "field_types": {"en": "Field types", "zh": "字段类型"},
+    "dashboards": {"en": "Dashboards", "zh": "仪表盘"},
+    "no_dashboards": {"en": "This base has no dashboards yet (app packs add them).",
+                      "zh": "这个数据库还没有仪表盘（应用包会添加）。"},
+    "import": {"en": "Import", "zh": "导入"},
+    "automations": {"en": "Automations", "zh": "自动化"},
+    "import_file": {"en": "Excel or CSV file", "zh": "Excel 或 CSV 文件"},
+    "import_mapping": {"en": "Columns → fields", "zh": "列 → 字段"},
+    "import_column": {"en": "Column", "zh": "列"},
+    "import_status": {"en": "Status", "zh": "状态"},
+    "import_key": {"en": "Update records matching on", "zh": "按此字段匹配并更新"},
+    "import_create_fields": {"en": "Create fields for unmapped columns",
+                             "zh": "为未对应的列创建字段"},
+    "new_automation": {"en": "New automation", "zh": "新建自动化"},
+    "trigger": {"en": "Trigger", "zh": "触发条件"},
+    "trigger_options": {"en": "Trigger options", "zh": "触发选项"},
+    "condition": {"en": "Condition (formula)", "zh": "条件（公式）"},
+    "actions": {"en": "Actions", "zh": "动作"},
+    "enabled": {"en": "Enabled", "zh": "启用"},
+    "backfill": {"en": "Also run for records that already match (backfill)",
+                 "zh": "对已满足条件的记录也运行（补跑）"},
+    "import_rejects": {"en": "Download the rejected rows", "zh": "下载被拒绝的行"},
 }
 
 # Messages the grid's JavaScript needs (sent to the page as a data attribute).
@@ -137,6 +160,20 @@ def render_ui(request: Request, template: str, context: dict[str, Any], *,
         {**context, "locale": locale, "t": lambda key: ui_text(key, locale)},
         status_code=status_code,
         headers={"content-language": locale, "vary": "Accept-Language, Cookie"})
+
+
+def threaded_page(template: str, build: Callable[..., dict[str, Any]], *params: str
+                  ) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint rendering ``template`` with ``build(engine, *path params, locale)``, the
+    blocking database work run in the threadpool."""
+
+    async def endpoint(request: Request) -> Response:
+        locale = ui_locale(request)
+        context = await run_in_threadpool(build, request.app.state.engine,
+                                          *[request.path_params[p] for p in params], locale)
+        return render_ui(request, template, context)
+
+    return endpoint
 
 
 async def set_language(request: Request) -> Response:

@@ -17,6 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from tessera import schema_ops as schema
+from tessera.access.context import acting_principal
+from tessera.access.scope import table_scope
 from tessera.errors import RecordValidationError
 from tessera.query import query_records
 from tessera.records import RecordService
@@ -35,7 +37,8 @@ FORM_TYPES = ("text", "long_text", "email", "phone", "url", "number", "currency"
 def table_nav(engine: Any, table_id: int, view_id: int | None = None) -> dict[str, Any]:
     """Base, table, sibling tables, the table's views and the chosen view (the sidebar)."""
     with engine.begin() as conn:
-        table = schema.get_table(conn, table_id)
+        # the acting user's view of the table: 403 without a role, hidden fields left out
+        table = table_scope(conn, acting_principal(), table_id, "base.read").table
         views = schema.list_views(conn, table_id)
         view = next((v for v in views if v.id == view_id), None)
         return {"base": schema.get_base(conn, table.base_id), "table": table,
@@ -192,7 +195,14 @@ async def record_page(request: Request) -> Response:
     return render_ui(request, "pages/record.html", context)
 
 
+async def import_page(request: Request) -> Response:
+    context = await run_in_threadpool(table_nav, request.app.state.engine,
+                                      request.path_params["table_id"])
+    return render_ui(request, "pages/import.html", {**context, "active": "import"})
+
+
 VIEW_PAGE_ROUTES = [
+    Route("/tables/{table_id:int}/import", import_page, name="table_import"),
     Route("/tables/{table_id:int}/kanban", kanban_page, name="table_kanban"),
     Route("/tables/{table_id:int}/calendar", calendar_page, name="table_calendar"),
     Route("/tables/{table_id:int}/form", form_page, methods=["GET", "POST"], name="table_form"),

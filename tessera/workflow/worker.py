@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ class Worker:
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.batch = batch
+        self._next_trash_purge = 0.0  # monotonic time of the next purge of expired trash
 
     def claim(self) -> list[int]:
         """Take up to ``batch`` due runs (queued, waiting or retrying past their time, or
@@ -74,6 +76,7 @@ class Worker:
     def run_once(self, *, max_runs: int | None = None) -> WorkerStats:
         """Everything due now: the scheduler pass, then runs until none is due."""
         stats = WorkerStats(queued_by_scheduler=tick(self.engine))
+        self.purge_trash()
         while max_runs is None or stats.claimed < max_runs:
             ids = self.claim()
             if not ids:
@@ -83,6 +86,17 @@ class Worker:
                 status = execute_run(self.engine, run_id, self.id, lease=self.lease)
                 stats.statuses[status] = stats.statuses.get(status, 0) + 1
         return stats
+
+    def purge_trash(self, *, every_seconds: float = 3600.0) -> int:
+        """The periodic housekeeping job: trash items past their 30 days (tessera/trash.py),
+        at most once per ``every_seconds`` per worker; returns how many were purged."""
+        now = time.monotonic()
+        if now < self._next_trash_purge:
+            return 0
+        self._next_trash_purge = now + every_seconds
+        from tessera.trash import purge_expired
+
+        return purge_expired(self.engine)
 
     def run_forever(self, stop: threading.Event, *, poll_seconds: float = 1.0) -> None:
         while not stop.is_set():

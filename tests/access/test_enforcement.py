@@ -268,3 +268,35 @@ def test_token_scoped_to_another_base_has_no_role_here(world: World) -> None:
     scoped = Principal(person.user_id, person.username, token_base_ids=frozenset({-1}))
     with pytest.raises(ForbiddenError):
         query_records(world.engine, world.customers.id, principal=scoped)
+
+
+@pytest.fixture(scope="module")
+def aggregates(world: World) -> dict[str, int]:
+    """Computed fields of 回访 that aggregate linked customers (and one that does not)."""
+    from tessera import schema_ops as schema
+
+    link, name = world.visits.field("顾客").id, world.customers.field("姓名").id
+    return {
+        "lookup": schema.add_field(world.engine, world.visits.id, "顾客姓名", "lookup",
+                                   {"link_field_id": link, "target_field_id": name}).id,
+        "formula": schema.add_field(world.engine, world.visits.id, "顾客数", "formula",
+                                    {"formula": "COUNTA({顾客}.{姓名})"}).id,
+        "plain": schema.add_field(world.engine, world.visits.id, "主题长度", "formula",
+                                  {"formula": "LEN({主题})"}).id,
+    }
+
+
+@pytest.mark.parametrize(("role", "aggregates_shown"), [("owner", True), ("admin", True),
+                                                        ("editor", False), ("viewer", False)])
+def test_aggregates_over_hidden_linked_records_are_withheld(
+        world: World, visit: int, aggregates: dict[str, int], role: str,
+        aggregates_shown: bool) -> None:
+    record = RecordService(world.engine, principal=world.person(role).principal).get(
+        world.visits.id, visit, key="id")
+    fields = record["fields"]
+    assert (str(aggregates["lookup"]) in fields) is aggregates_shown
+    assert (str(aggregates["formula"]) in fields) is aggregates_shown
+    assert fields[str(aggregates["plain"])] == 2.0  # reads no link: shown to everyone
+    if aggregates_shown:
+        assert fields[str(aggregates["formula"])] == 2.0
+        assert "无人负责的顾客" in fields[str(aggregates["lookup"])]

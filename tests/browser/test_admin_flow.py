@@ -194,6 +194,14 @@ def test_kanban_drag_changes_the_select(context, base) -> None:
     rows = base["api"]("GET", f"/api/v1/tables/{table['id']}/records")["rows"]
     assert [r["fields"]["Stage"] for r in rows] == ["Active", "Lead"]
     assert active.locator(".count").inner_text() == "1"
+    # keyboard: a focused card moves with the arrow keys
+    card = page.locator(".kanban-card", has_text="Sun")
+    card.focus()
+    page.keyboard.press("ArrowRight")
+    active.locator(".kanban-card", has_text="Sun").wait_for()
+    wait_until(page, "() => document.querySelectorAll('.kanban-card[data-moved]').length === 2")
+    rows = base["api"]("GET", f"/api/v1/tables/{table['id']}/records")["rows"]
+    assert [r["fields"]["Stage"] for r in rows] == ["Active", "Active"]
 
 
 def test_intake_form_validates_and_saves(context, base) -> None:
@@ -204,10 +212,10 @@ def test_intake_form_validates_and_saves(context, base) -> None:
                                                              {"label": "Referral"}]}}], [])
     page = new_page(context, base["server"])
     page.goto(f"{base['server'].url}/tables/{table['id']}/form")
-    page.fill("input[name=f_%d]" % table["fields"][0]["id"], "Chen Jing")
-    age = "input[name=f_%d]" % table["fields"][2]["id"]
+    page.fill(f"input[name=f_{table['fields'][0]['id']}]", "Chen Jing")
+    age = f"input[name=f_{table['fields'][2]['id']}]"
     page.fill(age, "forty")
-    page.select_option("select[name=f_%d]" % table["fields"][3]["id"], "WeChat")
+    page.select_option(f"select[name=f_{table['fields'][3]['id']}]", "WeChat")
     page.click(".intake-form button[type=submit]")
     page.locator(".field-error").wait_for()
     assert page.locator(age).get_attribute("aria-invalid") == "true"

@@ -191,3 +191,54 @@ def test_hide_freeze_and_resize_columns(context, clinic) -> None:
     page.reload()
     page.wait_for_selector("body[data-grid-ready=true]")
     assert page.locator('[role=columnheader][data-type=text]').bounding_box()["width"] == width
+
+
+def test_link_picker_and_multi_select_editors(context, clinic) -> None:
+    api, table = clinic["api"], clinic["table"]
+    doctors = api("POST", f"/api/v1/bases/{table['base_id']}/tables", {"name": "Doctors"})
+    api("POST", f"/api/v1/tables/{doctors['id']}/records/bulk-create", {"records": [
+        {"fields": {"Name": n}} for n in ("Dr. Gao", "Dr. Hu", "Dr. Guo")]})
+    api("POST", f"/api/v1/tables/{table['id']}/fields",
+        {"name": "Doctor", "type": "link", "options": {"target_table_id": doctors["id"]}})
+    api("POST", f"/api/v1/tables/{table['id']}/fields",
+        {"name": "Tags", "type": "multi_select",
+         "options": {"choices": [{"label": "新客"}, {"label": "复诊"}, {"label": "VIP"}]}})
+    page = open_grid(context, clinic)
+    cell(page, 1, 6).click()
+    page.keyboard.press("Enter")
+    search = page.locator(".vg-editor input[type=search]")
+    search.fill("hu")
+    wait_until(page, "() => document.querySelectorAll('.vg-results li').length === 1")
+    assert page.locator(".vg-results li").inner_text() == "Dr. Hu"
+    page.keyboard.press("Enter")  # picks the first result
+    page.locator(".vg-chip", has_text="Dr. Hu").wait_for()
+    page.keyboard.press("Enter")  # empty search: commits
+    page.locator(".vg-editor").wait_for(state="detached")
+    wait_until(page, "() => document.querySelector('.vg-body [aria-rowindex=\"2\"] "
+                     "[aria-colindex=\"7\"]').textContent === 'Dr. Hu'")
+    cell(page, 1, 7).click()
+    page.keyboard.press("F2")
+    page.locator(".vg-checklist label", has_text="复诊").locator("input").check()
+    page.locator(".vg-checklist label", has_text="VIP").locator("input").check()
+    page.click(".vg-editor .vg-ok")
+    page.locator(".vg-editor").wait_for(state="detached")
+    assert values(clinic, "Doctor")[0] == [2]
+    assert values(clinic, "Tags")[0] == ["复诊", "VIP"]
+    screenshot(page, "grid-link-and-tags")
+
+
+def test_row_height_and_chinese_errors(browser, clinic) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
+    try:
+        page = open_grid(context, clinic)
+        assert page.locator("#btn-filter").inner_text() == "筛选"
+        page.select_option("#row-height", "64")
+        assert page.locator(".vg-body [aria-rowindex='2']").bounding_box()["height"] == 64
+        cell(page, 1, 2).click()
+        page.keyboard.type("abc")
+        page.keyboard.press("Enter")
+        error = page.locator(".vg-editor-error")
+        error.wait_for(state="visible")
+        assert "字段「Age」" in error.inner_text()
+    finally:
+        context.close()

@@ -181,7 +181,6 @@ def test_rfm_quintiles_and_segments(clinic: Clinic) -> None:
 def test_rfm_segment_formula(r: int, f: int, m: int) -> None:
     """The segment formula of the pack, evaluated by the interpreter at the ≥ 3 edges."""
     from tessera.formula import evaluate
-
     from tests.clinic_crm.test_pack import pack_formula
     got = evaluate(pack_formula("customers", "RFM分群"),
                    {"到院次数": 1, "R分": r, "F分": f, "M分": m})

@@ -27,6 +27,9 @@ FORMULAS = [
     "AVERAGE({Visits}.{Amount})",
     "ARRAYJOIN({Visits}.{Amount})",
     "RANK.EQ({A}, ALL({A}))",
+    # constants that the PostgreSQL prepared path writes as literals: %, quotes, dates, big ints
+    'IF({T} = "ab", "50% off", "it""s")',
+    "IF({D} > DATE(2024, 6, 30), {A} * 3000000000, -0.25)",
 ]
 
 

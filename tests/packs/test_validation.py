@@ -134,6 +134,10 @@ CASES = [
      (12, 108, "$.automations[0].actions[0].options", "unknown option 'urgent'")),
     ("YAML syntax error", HEAD + "tables:\n  - key: [unclosed\n", (6, 1, "$", "not valid YAML")),
     ("not a mapping", "- just\n- a list\n", (1, 1, "$", "must be a mapping")),
+    ("control character", HEAD + "title: a\x07b\n" + TABLE,
+     (4, 9, "$", "the control character U+0007 is not allowed")),
+    ("duplicate YAML key", HEAD + "name: again\n" + TABLE,
+     (4, 1, "$.name", "the key 'name' appears twice")),
 ]
 
 

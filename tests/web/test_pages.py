@@ -45,7 +45,7 @@ def test_table_page_is_the_grid_and_rows_load_more_without_js(client, grid) -> N
     page = client.get(f"/tables/{grid['id']}", headers=HTML)
     assert page.status_code == 200
     assert 'role="grid"' in page.text and 'src="/static/js/table_page.js"' in page.text
-    assert "&#34;tableId&#34;: %d" % grid["id"] in page.text  # the grid's config, escaped
+    assert f"&#34;tableId&#34;: {grid['id']}" in page.text  # the grid's config, escaped
     first = client.get(f"/tables/{grid['id']}/rows", headers=HTML)
     assert first.text.count("<tr data-record-id=") == GRID_PAGE_SIZE
     assert "<td>row 000</td>" in first.text and "row 100" not in first.text

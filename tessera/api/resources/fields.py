@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera import schema_ops as schema
+from tessera import trash
 from tessera.access.api_views import principal_of, visible_field, visible_table
 from tessera.api.spec import Call
 
@@ -48,4 +49,4 @@ def preview_field_conversion(call: Call) -> dict[str, Any]:
 
 
 def delete_field(call: Call) -> None:
-    schema.delete_field(call.engine, call.path["field_id"])
+    trash.delete_field(call.engine, call.path["field_id"], principal=call.principal)

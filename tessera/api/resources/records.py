@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tessera import trash
 from tessera.access.api_views import principal_of
 from tessera.api.resources._query import query_params_errors
 from tessera.api.spec import Call
@@ -49,7 +50,8 @@ def update_record(call: Call) -> dict[str, Any]:
 
 
 def delete_record(call: Call) -> None:
-    _service(call).delete(call.path["table_id"], call.path["record_id"])
+    trash.delete_records(call.engine, call.path["table_id"], [call.path["record_id"]],
+                         principal=call.principal)  # kept in the trash for 30 days
 
 
 def bulk_create_records(call: Call) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def bulk_update_records(call: Call) -> dict[str, Any]:
 
 def bulk_delete_records(call: Call) -> dict[str, Any]:
     ids = call.body["ids"]
-    _service(call).bulk_delete(call.path["table_id"], ids)
+    trash.delete_records(call.engine, call.path["table_id"], ids, principal=call.principal)
     return {"ids": ids}
 
 

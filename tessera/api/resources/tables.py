@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera import schema_ops as schema
+from tessera import trash
 from tessera.access.api_views import principal_of, visible_table
 from tessera.api.spec import Call
 
@@ -34,4 +35,4 @@ def rename_table(call: Call) -> dict[str, Any]:
 
 
 def delete_table(call: Call) -> None:
-    schema.delete_table(call.engine, call.path["table_id"])
+    trash.delete_table(call.engine, call.path["table_id"], principal=call.principal)

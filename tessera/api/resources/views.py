@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera import schema_ops as schema
+from tessera import trash
 from tessera.access.api_views import principal_of
 from tessera.api.resources._query import query_params_errors
 from tessera.api.spec import Call
@@ -37,7 +38,7 @@ def update_view(call: Call) -> dict[str, Any]:
 
 
 def delete_view(call: Call) -> None:
-    schema.delete_view(call.engine, call.path["view_id"])
+    trash.delete_view(call.engine, call.path["view_id"], principal=call.principal)
 
 
 def list_view_records(call: Call) -> dict[str, Any]:

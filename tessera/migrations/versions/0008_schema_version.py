@@ -1,4 +1,4 @@
-"""schema version row bumped by triggers on tables/fields/views (metadata caches)
+"""schema version row bumped by triggers on tables/fields/views (metadata caches); rank snapshots
 
 Revision ID: 0008_schema_version
 Revises: 0007_outreach
@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-# Registers the table in Model.metadata so `alembic check` compares it.
+# Registers the tables in Model.metadata so `alembic check` compares them.
+import tessera.compute.models  # noqa: F401
 from tessera.schema.version import VERSION_TABLES
 
 revision = '0008_schema_version'
@@ -35,6 +36,18 @@ def upgrade() -> None:
     sa.Column('stamp', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_schema_version'))
     )
+    op.create_table('column_snapshots',
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('field_id', sa.Integer(), nullable=False),
+    sa.Column('n', sa.BigInteger(), nullable=False),
+    sa.Column('low', sa.Float(precision=53), nullable=True),
+    sa.Column('high', sa.Float(precision=53), nullable=True),
+    sa.Column('digits', sa.Integer(), nullable=True),
+    sa.Column('drift', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_column_snapshots'))
+    )
+    with op.batch_alter_table('column_snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_column_snapshots_field_id'), ['field_id'], unique=False)
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute("INSERT INTO schema_version (id, version, stamp) "
@@ -63,3 +76,6 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS tx_bump_schema_version()")
     op.drop_table('schema_version')
+    with op.batch_alter_table('column_snapshots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_column_snapshots_field_id'))
+    op.drop_table('column_snapshots')

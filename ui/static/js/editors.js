@@ -68,9 +68,12 @@ export function openEditor(grid, field, record, labels, initialText) {
       }
     };
     let timer = null;
+    let asked = 0;
     const runSearch = async () => {
       const target = field.options.target_table_id;
+      const mine = ++asked;
       const data = await api("GET", `/ui/tables/${target}/grid/search` + query({ q: search.value }));
+      if (mine !== asked) return; // a later search is on its way
       results.innerHTML = "";
       for (const rec of data.records) {
         const li = el("li", { role: "option", "data-id": String(rec.id), tabindex: "-1" }, rec.label || "#" + rec.id);

@@ -137,6 +137,13 @@ export class Grid {
     this.pending.clear();
     await this.fetchBlock(0);
     this.render();
+    // warm the server's position index while the user reads the first rows, so the first
+    // jump (Ctrl+End, "go to row", a dragged scrollbar) is a single keyset page
+    if (this.total > BLOCK) {
+      const gen = this.gen;
+      const idle = window.requestIdleCallback || ((fn) => setTimeout(fn, 50));
+      idle(() => { if (gen === this.gen) this.fetchBlock(Math.floor((this.total - 1) / BLOCK)); });
+    }
   }
 
   refresh() {

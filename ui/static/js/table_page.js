@@ -102,7 +102,9 @@ document.getElementById("btn-add-field").addEventListener("click", () => fieldDe
 
 document.getElementById("btn-add-row").addEventListener("click", async () => {
   await grid.guard(() => grid.write([], [{ fields: {} }]));
-  grid.jumpTo(grid.total - 1);
+  grid.active.c = 0;
+  await grid.jumpTo(grid.total - 1);
+  grid.root.focus({ preventScroll: true });
 });
 
 const rowHeight = document.getElementById("row-height");
@@ -160,6 +162,7 @@ subscribe(config.tableId, (change) => {
 }, () => { document.body.dataset.live = "ready"; });
 
 grid.load().then(() => {
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.gridReady = "true";
   grid.root.focus({ preventScroll: true });
   if (grid.state.groupBy) refreshGroups();
