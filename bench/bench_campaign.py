@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -126,6 +127,7 @@ def _drain(url: str, workers: int) -> float:
 def bench(backend: str, url: str, n: int, send: int, workers: list[int],
           results: dict[str, Any]) -> None:
     os.environ.setdefault("TESSERA_SECRET_KEY", "bench-secret-key")
+    os.environ.setdefault("TESSERA_ALLOWED_HOSTS", "127.0.0.1")   # the fake channel is local
     engine = create_engine(url)
     upgrade(engine)
     t0 = time.perf_counter()
@@ -171,6 +173,8 @@ def main() -> None:
     workers = [int(w) for w in args.workers.split(",")]
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results: dict[str, Any] = {"recipients_requested": args.recipients}
+    # a SIGTERM ends the run through the finally blocks (the PostgreSQL cluster is stopped)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pg_server, cluster = os.environ.get("PG_DSN"), None
     if "postgresql" in backends and not pg_server:
         from tessera.testing.pgcluster import PgCluster

@@ -3,7 +3,7 @@ recompute of every formula), then the latency of one visit insert until the cust
 formulas are updated and the automations queued, and the worker pass that runs them.
 
     .venv/bin/python bench/bench_clinic.py --customers 10000 [--visits 35000]
-        [--url sqlite:///bench/out/clinic.db | postgresql://...] [--inserts 20]
+        [--backend sqlite|postgresql|both] [--url URL] [--inserts 20]
 
 --visits defaults to 3.5 per customer; the script accepts 1,000,000 customers / 5,000,000
 visits (hours on this machine, see bench/RESULTS.md). Results go to bench/out/clinic.json.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 import time
 from pathlib import Path
@@ -69,28 +68,50 @@ def run(url: str, customers: int, visits: int, inserts: int, specialty: str) -> 
     return results
 
 
+def _sqlite_url(customers: int) -> str:
+    out = Path(__file__).parent / "out"
+    out.mkdir(exist_ok=True)
+    db = out / f"clinic-{customers}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{db}"
+
+
+def _report(res: dict[str, Any]) -> None:
+    for k, v in res.items():
+        print(f"{k:32} {v}", flush=True)
+    record("clinic", res)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--customers", type=int, default=10_000)
     p.add_argument("--visits", type=int, default=None)
     p.add_argument("--inserts", type=int, default=20)
     p.add_argument("--specialty", default="dental")
-    p.add_argument("--url", default=None)
+    p.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql", "both"])
+    p.add_argument("--url", default=None, help="an existing database instead of --backend")
     args = p.parse_args()
     visits = args.visits if args.visits is not None else int(args.customers * 3.5)
-    url = args.url
-    if url is None:
-        out = Path(__file__).parent / "out"
-        out.mkdir(exist_ok=True)
-        db = out / f"clinic-{args.customers}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        url = f"sqlite:///{db}"
-    os.environ.setdefault("TESSERA_BENCH", "1")
-    res = run(url, args.customers, visits, args.inserts, args.specialty)
-    for k, v in res.items():
-        print(f"{k:32} {v}")
-    record("clinic", res)
+    if args.url:
+        _report(run(args.url, args.customers, visits, args.inserts, args.specialty))
+        return
+    if args.backend in ("sqlite", "both"):
+        _report(run(_sqlite_url(args.customers), args.customers, visits, args.inserts,
+                    args.specialty))
+    if args.backend in ("postgresql", "both"):
+        import sqlalchemy as sa
+
+        from tessera.testing.pgcluster import PgCluster
+
+        with PgCluster() as cluster:
+            admin = sa.create_engine(cluster.url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.exec_driver_sql('CREATE DATABASE "bench_clinic"')
+            admin.dispose()
+            url = sa.engine.make_url(cluster.url).set(database="bench_clinic")
+            _report(run(url.render_as_string(hide_password=False), args.customers, visits,
+                        args.inserts, args.specialty))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,13 @@
 2. Throughput of a record-created automation (create a follow-up task, update the record):
    N_RUNS runs drained by one ``tessera worker --once`` process, then by two at once.
 
-Usage: ``.venv/bin/python bench/bench_workflow.py [sqlite|postgresql ...]``. PostgreSQL uses
-``PG_DSN`` or a throwaway cluster. Env: N_CUST, N_RUNS (0 skips part 2), BENCH_DIR.
+3. ``profile``: N_PROFILE (default 200) runs of the same automation drained in this process
+   under cProfile (no subprocess start-up in the figure); prints runs/s, transactions and
+   statements per run and the top functions by cumulative time.
+
+Usage: ``.venv/bin/python bench/bench_workflow.py [profile] [sqlite|postgresql ...]``.
+PostgreSQL uses ``PG_DSN`` or a throwaway cluster. Env: N_CUST, N_RUNS (0 skips part 2),
+N_PROFILE, BENCH_DIR.
 """
 
 from __future__ import annotations
@@ -148,20 +153,14 @@ def _drain(url: str, workers: int) -> float:
 
 
 def bench_throughput(backend: str, url: str, results: dict[str, Any]) -> None:
-    import tessera.workflow as wf
+    import tessera.workflow  # noqa: F401 - importing it installs the outbox hook
     from tessera.records import RecordService
     from tessera.workflow.models import RUNS
 
     os.environ["TESSERA_TODAY"] = TODAY.isoformat()
     engine = create_engine(url)
     upgrade(engine)
-    base, customers, tasks = _customers(engine)
-    wf.create_automation(
-        engine, base_id=base.id, table_id=customers.id, name="care call", enabled=True,
-        trigger={"type": "record_created"},
-        actions=[{"type": "create_record", "name": "task", "options": {
-            "table": tasks.id, "values": {"标题": '="回访 " & {姓名}', "客户编号": "={id}"}}},
-            {"type": "update_record", "options": {"values": {"备注": '="任务 " & {task.id}'}}}])
+    customers, _tasks = _care_call(engine)
     svc = RecordService(engine)
     for workers in (1, 2):
         svc.bulk_create(customers.id, [{"姓名": f"c{i}"} for i in range(N_RUNS)], actor="bench")
@@ -174,7 +173,70 @@ def bench_throughput(backend: str, url: str, results: dict[str, Any]) -> None:
     engine.dispose()
 
 
-def main(backends: list[str]) -> None:
+def _care_call(engine: sa.Engine) -> tuple[Any, Any]:
+    """The throughput automation: create a follow-up task, then update the trigger record."""
+    import tessera.workflow as wf
+
+    base, customers, tasks = _customers(engine)
+    wf.create_automation(
+        engine, base_id=base.id, table_id=customers.id, name="care call", enabled=True,
+        trigger={"type": "record_created"},
+        actions=[{"type": "create_record", "name": "task", "options": {
+            "table": tasks.id, "values": {"标题": '="回访 " & {姓名}', "客户编号": "={id}"}}},
+            {"type": "update_record", "options": {"values": {"备注": '="任务 " & {task.id}'}}}])
+    return customers, tasks
+
+
+def bench_profile(backend: str, url: str, results: dict[str, Any]) -> None:
+    """N_PROFILE runs drained in-process under cProfile: where a run's time goes."""
+    import cProfile
+    import pstats
+
+    import tessera.workflow as wf
+    from tessera.records import RecordService
+
+    n = int(os.environ.get("N_PROFILE", "200"))
+    os.environ["TESSERA_TODAY"] = TODAY.isoformat()
+    engine = create_engine(url)
+    upgrade(engine)
+    wf.install()
+    customers, _tasks = _care_call(engine)
+    records = RecordService(engine)
+    counts = {"tx": 0, "stmt": 0}
+    sa.event.listen(engine, "begin", lambda conn: counts.__setitem__("tx", counts["tx"] + 1))
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda *a: counts.__setitem__("stmt", counts["stmt"] + 1))
+    worker = wf.Worker(engine, worker_id="profile")
+    # first without the profiler: wall and CPU time per run, transactions and statements
+    records.bulk_create(customers.id, [{"姓名": f"c{i}"} for i in range(n)], actor="bench")
+    counts.update(tx=0, stmt=0)
+    t0, c0 = time.perf_counter(), time.process_time()
+    stats = worker.run_once()
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    assert stats.statuses == {"succeeded": n}, stats.statuses
+    results[f"{backend}.inprocess_runs_per_s"] = n / seconds
+    results[f"{backend}.inprocess_cpu_ms_per_run"] = cpu / n * 1000
+    results[f"{backend}.tx_per_run"] = counts["tx"] / n
+    results[f"{backend}.statements_per_run"] = counts["stmt"] / n
+    # then under cProfile, timed in CPU seconds (the machine is shared: wall time would
+    # charge other processes' time to whatever function was waiting)
+    records.bulk_create(customers.id, [{"姓名": f"d{i}"} for i in range(n)], actor="bench")
+    prof = cProfile.Profile(time.process_time)
+    prof.enable()
+    stats = worker.run_once()
+    prof.disable()
+    assert stats.statuses == {"succeeded": n}, stats.statuses
+    if os.environ.get("PSTATS"):
+        prof.dump_stats(os.environ["PSTATS"])     # for pstats' print_callees
+    pstats.Stats(prof).sort_stats("cumulative").print_stats(int(os.environ.get("TOP", "45")))
+    for k, v in results.items():
+        if k.startswith(backend):
+            print(f"{k:45s} {v:12.2f}")
+    engine.dispose()
+
+
+def main(backends: list[str], *, profile: bool = False) -> None:
+    backends = backends or ["sqlite", "postgresql"]
     results: dict[str, Any] = {"n_customers": N_CUST, "n_runs": N_RUNS}
     cluster = None
     pg_server = os.environ.get("PG_DSN")
@@ -186,6 +248,9 @@ def main(backends: list[str]) -> None:
         pg_server = cluster.url
     try:
         for backend in backends:
+            if profile:
+                bench_profile(backend, _fresh_url(backend, pg_server, "profile"), results)
+                continue
             bench_sweep(backend, _fresh_url(backend, pg_server, "sweep"), results)
             if N_RUNS:
                 bench_throughput(backend, _fresh_url(backend, pg_server, "runs"), results)
@@ -195,8 +260,10 @@ def main(backends: list[str]) -> None:
     finally:
         if cluster is not None:
             cluster.stop()
-    print("wrote", record("bench_workflow", results))
+    print("wrote", record("bench_workflow_profile" if profile else "bench_workflow", results))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["sqlite", "postgresql"])
+    args = sys.argv[1:]
+    profile = bool(args) and args[0] == "profile"
+    main(args[1:] if profile else args, profile=profile)

@@ -47,7 +47,9 @@ class NotFoundError(TesseraError):
 
     def __init__(self, kind: str, ident: object) -> None:
         zh = {"base": "数据库", "table": "表", "field": "字段", "view": "视图",
-              "record": "记录", "change set": "变更集"}.get(kind, kind)
+              "record": "记录", "change set": "变更集",
+              "user": "用户", "group": "用户组", "token": "令牌",
+              "trash item": "回收站项目"}.get(kind, kind)
         super().__init__(
             f"No {kind} with id or name {ident!r} exists; check that it was not deleted.",
             f"找不到{zh} {ident!r}，请确认它没有被删除。",
@@ -64,7 +66,8 @@ class NameConflictError(TesseraError):
     code = "name_conflict"
 
     def __init__(self, kind: str, name: str) -> None:
-        zh = {"table": "表", "field": "字段", "view": "视图"}.get(kind, kind)
+        zh = {"table": "表", "field": "字段", "view": "视图", "user": "用户",
+              "group": "用户组"}.get(kind, kind)
         super().__init__(
             f"A {kind} named {name!r} already exists here; choose another name.",
             f"已存在名为 {name!r} 的{zh}，请换一个名称。",

@@ -29,6 +29,7 @@ from tessera import schema_ops as schema
 from tessera.auth import audit
 from tessera.auth.models import TRASH
 from tessera.auth.principal import SYSTEM, Principal
+from tessera.compute.definitions import COMPUTED_TYPES
 from tessera.errors import NotFoundError, TesseraError
 from tessera.fields.sqltypes import utcnow
 from tessera.records import RecordService, read_links
@@ -39,7 +40,6 @@ __all__ = ["TrashItem", "KEEP_DAYS", "delete_records", "delete_view", "delete_fi
            "RESTORERS"]
 
 KEEP_DAYS = 30
-COMPUTED_TYPES = ("formula", "lookup", "rollup")
 
 
 @dataclass(frozen=True)
@@ -166,13 +166,13 @@ def delete_table(bind: Bind, table_id: int, *, principal: Principal = SYSTEM) ->
         t = table.sa_table
         ids = conn.execute(sa.select(t.c.id).order_by(t.c.id)).scalars().all()
         snapshots = RecordService(conn, principal=SYSTEM)._snapshots(conn, table, ids)  # noqa: SLF001 - same package
+        link_ids = {str(i) for lk in links.values() for i in (lk["owner_id"], lk["inverse_id"])}
         snapshot = {
             "name": table.name, "position": table.position,
             "fields": [_field_snapshot(conn, f, values=False) for f in table.fields
                        if f.type != "link"],
-            "records": {str(rid): {k: v for k, v in snapshots[rid].items()
-                                   if int(k) not in {lk["owner_id"] for lk in links.values()}
-                                   and int(k) not in {lk["inverse_id"] for lk in links.values()}}
+            # link values travel as the links' pairs (restored after every record exists)
+            "records": {str(rid): {k: v for k, v in snapshots[rid].items() if k not in link_ids}
                         for rid in ids},
             "links": list(links.values()),
             "views": [{"name": v.name, "filters": v.filters, "sorts": v.sorts,

@@ -80,16 +80,21 @@ class TableScope:
                 self.principal.user_id if per_user else None)
 
     def check_fields(self, refs: Iterable[Any], *, row: int | None = None) -> None:
-        """Refuse writing a hidden (unknown to this user) or read-only field."""
+        """Refuse writing a hidden (unknown to this user) or read-only field. Fields unknown
+        to everybody are left to the records service, which lists every bad value at once."""
         from tessera.errors import FieldValueError, RecordValidationError
 
+        if not self.hidden and not self.read_only:
+            return
         errors = []
         for ref in refs:
             try:
                 field = self.table.field(ref)
             except NotFoundError:
-                errors.append(FieldValueError(str(ref), None, "the name or id of an existing field",
-                                              "已存在字段的名称或编号", row=row))
+                if _names_field(self.full, ref):
+                    errors.append(FieldValueError(
+                        str(ref), None, "the name or id of an existing field",
+                        "已存在字段的名称或编号", row=row))
                 continue
             if field.id in self.read_only:
                 raise forbidden("records.write", self.role,
@@ -119,6 +124,14 @@ class TableScope:
                 "row rule); nothing was saved. Keep the values your rule requires.",
                 "此修改会使记录超出您可见的范围（您角色的行规则），未保存任何内容。请保留规则要求的值。",
                 code="row_rule_violation", details={"role": self.role})
+
+
+def _names_field(table: TableInfo, ref: Any) -> bool:
+    try:
+        table.field(ref)
+    except NotFoundError:
+        return False
+    return True
 
 
 def _unrestricted(principal: Principal, table: TableInfo, role: str | None) -> TableScope:

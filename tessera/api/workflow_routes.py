@@ -157,7 +157,7 @@ WORKFLOW_ROUTES: tuple[ApiRoute, ...] = (
            "user": {"type": "string"}}}),
     _r("POST", AID + "/webhook/{secret}", receive_webhook,
        "Incoming webhook: queue a run with the JSON body as its payload", _OBJ, status=202,
-       body={"type": "object"}, errors=(400, 404),
+       body={"type": "object"}, errors=(400, 403, 404),  # 403: wrong secret
        params=(Param("delivery_id", {"type": "string"},
                      "the caller's idempotency key: a repeated delivery queues nothing"),)),
 )

@@ -45,6 +45,7 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 PUBLIC_PATHS = (
     re.compile(r"^/login$"),
     re.compile(r"^/setup$"),
+    re.compile(r"^/logout$"),  # signing out without a (live) session only clears the cookie
     re.compile(r"^/static/"),
     re.compile(r"^/(api/v1/)?health$"),
     re.compile(r"^/api/v1/openapi\.json$"),
@@ -77,32 +78,36 @@ class AuthMiddleware:
         request = Request(scope)
         engine = scope["app"].state.engine
         try:
-            await self._identify(request, engine)
             public = is_public(request.url.path)
+            await self._identify(request, engine, public=public)
             if scope.get(PRINCIPAL_KEY) is None and not public:
                 response = await self._turn_away(request, engine)
                 await response(scope, receive, send)
                 return
             via = scope.get(VIA_KEY)
             if request.method not in SAFE_METHODS and (
-                    via == "session" or (via is None and request.url.path in PRE_LOGIN_FORMS)):
+                    via == "session" or (via != "token" and request.url.path in PRE_LOGIN_FORMS)):
                 receive = await self._check_csrf(request, receive)
         except TesseraError as exc:
             await (await _error_response(request, exc))(scope, receive, send)
             return
         await self.app(scope, receive, self._with_pre_login_cookie(scope, send))
 
-    async def _identify(self, request: Request, engine: Any) -> None:
+    async def _identify(self, request: Request, engine: Any, *, public: bool) -> None:
         scope = request.scope
         authorization = request.headers.get("authorization", "")
         if authorization:
             scheme, _, secret = authorization.partition(" ")
-            if scheme.lower() != "bearer":
+            principal = None
+            if scheme.lower() == "bearer":
+                principal = await run_in_threadpool(principal_for_token, engine, secret.strip())
+            if principal is not None:
+                scope[PRINCIPAL_KEY], scope[VIA_KEY] = principal, "token"
+                return
+            # A public route (the incoming webhook) ignores credentials meant for others.
+            if not public:
                 raise NotAuthenticated()
-            principal = await run_in_threadpool(principal_for_token, engine, secret.strip())
-            if principal is None:
-                raise NotAuthenticated()
-            scope[PRINCIPAL_KEY], scope[VIA_KEY] = principal, "token"
+            scope[VIA_KEY] = "foreign"  # never a session: no cookie, no CSRF check
             return
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:

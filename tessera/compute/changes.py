@@ -32,7 +32,7 @@ def _links_of(graph: Graph, change: RecordChange) -> list[FieldInfo]:
 
 def on_record_change(conn: Connection, change: RecordChange) -> None:
     cat = catalog(conn)
-    graph = graph_of(cat)
+    graph = graph_of(conn, cat)
     if not graph.definitions:
         return
     ids = frozenset(change.record_ids)
@@ -41,12 +41,12 @@ def on_record_change(conn: Connection, change: RecordChange) -> None:
         for link in _links_of(graph, change):
             pair = _pair(graph, link)
             if pair is not None:
-                pending[pair.id] = pending.get(pair.id, frozenset()) | link_counterparts(conn, link, ids)
+                pending[pair.id] = pending.get(pair.id, frozenset()) | link_counterparts(conn, link, ids, cat)
         return
     if change.kind == "before_delete":
         for link in graph.fields.values():
             if link.type == "link" and link.options.get("target_table_id") == change.table_id:
-                rows = linked(conn, link, ids)
+                rows = linked(conn, link, ids, cat)
                 assert isinstance(rows, frozenset)
                 pending[link.id] = pending.get(link.id, frozenset()) | rows
         return
@@ -58,7 +58,7 @@ def on_record_change(conn: Connection, change: RecordChange) -> None:
         for link in _links_of(graph, change):
             pair = _pair(graph, link)
             if pair is not None:
-                plan.mark([pair.id], link_counterparts(conn, link, ids))
+                plan.mark([pair.id], link_counterparts(conn, link, ids, cat))
     for field_id, rows in pending.items():
         plan.mark([field_id], rows)
     conn.info.pop(_PENDING, None)

@@ -11,6 +11,13 @@ and truncation are those of ``PERCENTRANK.INC`` (functions/lists.py).
 
 Use it as a context manager around the statements that read the rewritten tree; the rank
 tables are dropped on exit.
+
+Snapshots: for a field whose only whole-column reads are such calls (``snapshot_capable``), a
+full recompute keeps its rank tables (``rebuild_snapshots``) so that a record change can rank
+just the changed records against them (``read_snapshots``) instead of recomputing the column
+— DESIGN.md's "cached thresholds". The other records keep their values until the changes
+counted against a snapshot pass ``SNAPSHOT_DRIFT`` of the column, then the caller rebuilds it
+and recomputes the whole column exactly.
 """
 
 from __future__ import annotations
@@ -59,6 +66,10 @@ _MAX_COUNT = 10**8
 # column is refreshed (below 100 records: none, so small tables stay exact on every change).
 SNAPSHOT_DRIFT = 0.01
 _SNAPSHOTS = ColumnSnapshot.__table__
+_DRIFT = (sa.update(_SNAPSHOTS).where(_SNAPSHOTS.c.field_id == sa.bindparam("fid"))
+          .values(drift=_SNAPSHOTS.c.drift + sa.bindparam("k", type_=sa.BigInteger))
+          .returning(_SNAPSHOTS.c.name, _SNAPSHOTS.c.n, _SNAPSHOTS.c.low, _SNAPSHOTS.c.high,
+                     _SNAPSHOTS.c.digits, _SNAPSHOTS.c.drift))
 
 
 def _is_column_percentrank(t: Typed) -> bool:
@@ -250,12 +261,11 @@ def read_snapshots(conn: Connection, typed: Typed, table: str, field_id: int, re
     missing or would drift past its budget (then the caller rebuilds). ``memo`` caches per
     schema state (Catalog.memo): the names needed, and the rewritten tree per identity."""
     needed = memo(("snapshot_names", field_id), lambda: _needed(typed, table, field_id))
-    rows = {r.name: r for r in conn.execute(
-        sa.select(_SNAPSHOTS).where(_SNAPSHOTS.c.field_id == field_id)).all()}
-    if any(name not in rows or rows[name].drift + records > snapshot_budget(rows[name].n) for name in needed):
+    # one round trip: count the records against the snapshots and read them back (when the
+    # budget is exceeded the caller rebuilds them, which resets the count)
+    rows = {r.name: r for r in conn.execute(_DRIFT, {"fid": field_id, "k": records}).all()}
+    if any(name not in rows or rows[name].drift > snapshot_budget(rows[name].n) for name in needed):
         return None
-    conn.execute(sa.update(_SNAPSHOTS).where(_SNAPSHOTS.c.field_id == field_id)
-                 .values(drift=_SNAPSHOTS.c.drift + records))
     identity = tuple(sorted((n, rows[n].n, rows[n].low, rows[n].high, rows[n].digits) for n in needed))
 
     def rewrite() -> Typed:

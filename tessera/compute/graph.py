@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from tessera.compute.definitions import COMPUTED_TYPES, Definition, definition_of
 from tessera.compute.references import field_id_of, references
 from tessera.formula.errors import FormulaReferenceError
-from tessera.schema.catalog import Catalog, FieldInfo, catalog
+from tessera.schema.catalog import Catalog, Everything, FieldInfo, catalog
 
 __all__ = ["Edge", "Graph", "load_graph", "graph_of", "build_graph", "edges_of", "FormulaCycleError"]
 
@@ -173,22 +173,22 @@ class Graph:
         return out
 
 
-def build_graph(cat: Catalog) -> Graph:
-    """The graph of every computed field in ``cat``."""
-    graph = Graph(cat.fields, cat.table_names)
-    for f in sorted(cat.fields.values(), key=lambda f: f.id):
+def build_graph(everything: Everything) -> Graph:
+    """The graph of every computed field of the database."""
+    graph = Graph(everything.fields, everything.table_names)
+    for f in everything.fields.values():
         if f.type in COMPUTED_TYPES:
             graph.add(definition_of(f.id, f.table_id, f.type, f.options))
     graph.order()
     return graph
 
 
-def graph_of(cat: Catalog) -> Graph:
-    """The graph of ``cat``, built once per schema state (shared: do not add to it — use
-    :meth:`Graph.copy`)."""
-    return cat.memo("graph", lambda: build_graph(cat))
+def graph_of(conn: Connection, cat: Catalog) -> Graph:
+    """The graph as ``conn`` sees it, built once per schema state ``cat`` (shared: do not add
+    to it — use :meth:`Graph.copy`)."""
+    return cat.memo("graph", lambda: build_graph(cat.everything(conn)))
 
 
 def load_graph(conn: Connection) -> Graph:
     """The graph of the whole database as ``conn`` sees it (see :func:`graph_of`)."""
-    return graph_of(catalog(conn))
+    return graph_of(conn, catalog(conn))

@@ -150,11 +150,19 @@ class PreparedSql:
         for name, value in values.items():
             convert = self.processors.get(name)
             params[name] = convert(value) if convert is not None else value
-        if self.order is not None:
-            result = conn.exec_driver_sql(self.sql, tuple(params[name] for name in self.order))
-        else:
-            result = conn.exec_driver_sql(self.sql, params)
-        return list(result.scalars())
+        if self.order is None:
+            return list(conn.exec_driver_sql(self.sql, params).scalars())
+        args = tuple(params[name] for name in self.order)
+        if conn.dialect.name != "sqlite":
+            return list(conn.exec_driver_sql(self.sql, args).scalars())
+        # SQLite: straight to the driver's cursor, inside the transaction SQLAlchemy began on
+        # this connection (its result wrapping costs as much as the statement itself here)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(self.sql, args)
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.close()
 
     def _execute_prepared(self, conn: Connection, ids: list[int]) -> list[Any]:
         assert self.server is not None

@@ -59,7 +59,8 @@ class Plan:
             self.forced[f] = union(self.forced.get(f), rows)
 
 
-def _junction_ids(conn: Connection, link: FieldInfo, rows: Iterable[int], *, towards_link: bool) -> frozenset[int]:
+def _junction_ids(conn: Connection, link: FieldInfo, rows: Iterable[int], *, towards_link: bool,
+                  cat: Catalog | None = None) -> frozenset[int]:
     """Ids at one end of ``link``'s junction for ``rows`` at the other end: the records of
     ``link``'s own table (``towards_link``) or of its target. A few ids run a prepared
     statement cached with the schema state; more run in chunks of 10,000."""
@@ -74,7 +75,7 @@ def _junction_ids(conn: Connection, link: FieldInfo, rows: Iterable[int], *, tow
                 junction.c[match].in_([sa.bindparam(n, type_=sa.Integer) for n in names]))
             return PreparedSql.of(statement, conn.dialect, names)
 
-        prepared = catalog(conn).memo(("junction", junction.name, read, len(ids)), prepare)
+        prepared = (cat or catalog(conn)).memo(("junction", junction.name, read, len(ids)), prepare)
         return frozenset(prepared.scalars(conn, dict(zip(names, ids, strict=True))))
     found: set[int] = set()
     for start in range(0, len(ids), 10000):
@@ -83,16 +84,17 @@ def _junction_ids(conn: Connection, link: FieldInfo, rows: Iterable[int], *, tow
     return frozenset(found)
 
 
-def linked(conn: Connection, link: FieldInfo, rows: Rows) -> Rows:
+def linked(conn: Connection, link: FieldInfo, rows: Rows, cat: Catalog | None = None) -> Rows:
     """Records of ``link``'s table linked to ``rows`` of its target table."""
     if isinstance(rows, AllRows):
         return ALL_ROWS
-    return _junction_ids(conn, link, rows, towards_link=True)
+    return _junction_ids(conn, link, rows, towards_link=True, cat=cat)
 
 
-def link_counterparts(conn: Connection, link: FieldInfo, rows: Iterable[int]) -> frozenset[int]:
+def link_counterparts(conn: Connection, link: FieldInfo, rows: Iterable[int],
+                      cat: Catalog | None = None) -> frozenset[int]:
     """Target records currently linked from ``rows`` through ``link``."""
-    return _junction_ids(conn, link, rows, towards_link=False)
+    return _junction_ids(conn, link, rows, towards_link=False, cat=cat)
 
 
 def _affected(conn: Connection, cat: Catalog, graph: Graph, edge: Edge, rows: Rows, memo: dict[Any, Rows]) -> Rows:
@@ -103,7 +105,7 @@ def _affected(conn: Connection, cat: Catalog, graph: Graph, edge: Edge, rows: Ro
         assert edge.link_id is not None
         key = (edge.link_id, rows)  # several rollups over one link share the lookup
         if key not in memo:
-            memo[key] = linked(conn, graph.fields[edge.link_id], rows)
+            memo[key] = linked(conn, graph.fields[edge.link_id], rows, cat)
         return memo[key]
     return rows
 
@@ -114,7 +116,7 @@ def _snapshot_served(conn: Connection, cat: Catalog, graph: Graph, field_id: int
     if not definition.active or definition.expression is None:
         return False
     expression = definition.expression
-    table = cat.table(definition.table_id)
+    table = cat.table(conn, definition.table_id)
     try:
         typed = cat.memo(("typed", field_id), lambda: typed_expression(conn, table, expression))
     except FormulaError:
@@ -130,7 +132,7 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
     if not plan.changed and not plan.forced:
         return {}
     cat = cat or catalog(conn)
-    graph = graph or graph_of(cat)
+    graph = graph or graph_of(conn, cat)
     lookups: dict[Any, Rows] = {}
     at = at or Clock.current()
     changed = dict(plan.changed)
@@ -143,7 +145,7 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
                 rows = union(rows, _affected(conn, cat, graph, edge, changed[edge.dependency], lookups))
         if rows is None or (isinstance(rows, frozenset) and not rows) or not definition.expression:
             continue
-        table = cat.table(definition.table_id)
+        table = cat.table(conn, definition.table_id)
         try:
             if definition.broken:
                 done = write_broken(conn, table, node, rows)

@@ -184,23 +184,28 @@ def launch(conn: sa.Connection, campaign_id: int) -> dict[str, int]:
             else sa.null())
     address = (t.c[table.field(audience.address_field).column] if audience.address_field
                else sa.null())
-    chosen = sa.select(t.c.id).where(segment, eligible).order_by(t.c.id)
-    if row["max_recipients"]:
-        chosen = chosen.limit(int(row["max_recipients"]))
-    chosen_ids = chosen.subquery()
     d = DELIVERIES
     columns = ["campaign_id", "record_id", "plan", "address", "status", "attempts", "queued_at"]
 
-    def insert(status: str, where: Any) -> int:
+    def rows(status: str) -> Any:
         from tessera.fields.sqltypes import UtcDateTime
 
-        select = sa.select(sa.literal(campaign_id), t.c.id, sa.cast(plan, sa.String),
-                           sa.cast(address, sa.String), sa.literal(status, sa.String),
-                           sa.literal(0), sa.literal(now, UtcDateTime())).where(where)
-        return int(conn.execute(sa.insert(d).from_select(columns, select)).rowcount or 0)
+        return sa.select(sa.literal(campaign_id), t.c.id, sa.cast(plan, sa.String),
+                         sa.cast(address, sa.String), sa.literal(status, sa.String),
+                         sa.literal(0), sa.literal(now, UtcDateTime()))
 
-    queued = insert("queued", t.c.id.in_(sa.select(chosen_ids.c.id)))
-    excluded = insert("excluded", sa.and_(segment, t.c.id.not_in(sa.select(chosen_ids.c.id))))
+    # the eligible members (the first max_recipients by id), then the rest of the segment as
+    # excluded: an anti-join on the (campaign_id, record_id) unique index, never NOT IN
+    chosen = rows("queued").where(segment, eligible).order_by(t.c.id)
+    if row["max_recipients"]:
+        chosen = chosen.limit(int(row["max_recipients"]))
+    conn.execute(sa.insert(d).from_select(columns, chosen))
+    already = sa.select(d.c.id).where(d.c.campaign_id == campaign_id, d.c.record_id == t.c.id)
+    conn.execute(sa.insert(d).from_select(columns, rows("excluded").where(
+        segment, ~sa.exists(already))))
+    counts = dict(conn.execute(sa.select(d.c.status, sa.func.count()).where(
+        d.c.campaign_id == campaign_id).group_by(d.c.status)).all())
+    queued, excluded = counts.get("queued", 0), counts.get("excluded", 0)
     sender = conn.execute(sa.select(AUTOMATIONS).where(
         AUTOMATIONS.c.id == row["automation_id"])).one()
     enqueue_select(conn, sender, sa.select(d.c.record_id).where(

@@ -121,3 +121,23 @@ def _forget() -> None:
     from tessera.outreach.sending import clear_cache
 
     clear_cache()
+
+
+def check_targets(bind: Bind, channel: LoadedChannel,
+                  allowed: list[str] | None = None) -> None:
+    """The outbound guard of tessera/auth (SSRF) for the hosts a channel's *settings* point
+    at: ``base_url`` / ``url`` / the SMTP ``host``. The providers' built-in public endpoints
+    are not checked. Raises ``OutboundRefused`` (en + zh) unless public or allowed."""
+    from urllib.parse import urlsplit
+
+    from tessera.auth.outbound import allowed_hosts, check_host
+
+    hosts = [urlsplit(str(channel.config[k])).hostname for k in ("base_url", "url")
+             if channel.config.get(k)]
+    if channel.spec.name == "email":
+        hosts.append(str(channel.config.get("host") or "localhost"))
+    if not hosts:
+        return
+    allowed = allowed if allowed is not None else allowed_hosts(bind)
+    for host in hosts:
+        check_host(host, allowed)

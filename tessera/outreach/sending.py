@@ -21,8 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tessera.auth.outbound import OutboundRefused, allowed_hosts
 from tessera.outreach.audience import Audience, excluded_reason
-from tessera.outreach.channel_store import LoadedChannel, load
+from tessera.outreach.channel_store import LoadedChannel, check_targets, load
 from tessera.outreach.channels import Message, SendResult
 from tessera.outreach.errors import ChannelError, ConfigError, TemplateRenderError
 from tessera.outreach.message_templates import render_message
@@ -51,6 +52,7 @@ class _Setup:
     channel: LoadedChannel
     table: TableInfo
     audience: Audience
+    allowed_hosts: list[str]
 
 
 _cache: dict[tuple[str, int], tuple[float, _Setup]] = {}
@@ -80,7 +82,7 @@ def _setup(engine: Engine, campaign_id: int) -> _Setup:
         channel = load(conn, campaign["channel_id"])
         table = get_table(conn, campaign["table_id"])
     setup = _Setup(campaign, template, channel, table,
-                   Audience.parse(table, campaign["audience"]))
+                   Audience.parse(table, campaign["audience"]), allowed_hosts(engine))
     with _cache_lock:
         _cache[key] = (now, setup)
     return setup
@@ -147,8 +149,9 @@ def _send(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
     message = Message(str(address) if address else None, rendered.subject, rendered.body, key,
                       rendered.params)
     try:
+        check_targets(ctx.engine, s.channel, s.allowed_hosts)
         result = s.channel.spec.send(s.channel.config, s.channel.secrets, message)
-    except (ChannelError, ConfigError) as exc:
+    except (ChannelError, ConfigError, OutboundRefused) as exc:
         error = exc.message("en")
         final = not getattr(exc, "transient", False) or attempts >= s.channel.max_attempts
         _mark(ctx.engine, cid, rid, status="failed" if final else "retrying", error=error,
@@ -165,6 +168,7 @@ def send_now(engine: Engine, channel_id: int, message: Message) -> SendResult:
     """Send one message through a configured channel (the "send a test" button)."""
     with engine.begin() as conn:
         channel = load(conn, channel_id)
+    check_targets(engine, channel)
     return channel.spec.send(channel.config, channel.secrets, message)
 
 

@@ -83,6 +83,9 @@ def _load_sample(conn: sa.Connection, result: InstallResult, count: int | None, 
         return SampleReport(None, 0, False, "This pack declares no sample data.",
                             "此应用包未提供示例数据。")
     count = int(spec.get("default", 100)) if count < 0 else count
+    if count == 0:
+        return SampleReport(spec["generator"], 0, False, "No sample records were requested.",
+                            "未要求生成示例数据。")
     try:
         from tessera.samples import get_generator  # type: ignore[import-not-found]
     except ImportError:

@@ -230,6 +230,14 @@ class _Checker:
                     self.actions((*opath, arm), options.get(arm) or [], table, registry,
                                  validate, options_error)
 
+    # --- roles --------------------------------------------------------------------------
+    def roles(self) -> None:
+        roles = self.pack.get("roles", [])
+        self.unique(((("roles", i, "key"), r["key"]) for i, r in enumerate(roles)), "role key", "角色键")
+        for i, r in enumerate(roles):
+            for j, key in enumerate(r.get("tables", [])):
+                self.table(("roles", i, "tables", j), key)
+
     # --- locale overlays ----------------------------------------------------------------
     def overlays(self) -> None:
         for lang, overlay in self.source.locales.items():
@@ -270,5 +278,6 @@ def reference_issues(source: PackSource, pack: Mapping[str, Any], index: PackInd
     checker.views()
     checker.dashboards()
     checker.automations()
+    checker.roles()
     checker.overlays()
     return checker.issues

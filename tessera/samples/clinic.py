@@ -171,6 +171,7 @@ class _Clinic:
     def catalog(self) -> None:
         for s in self.services:
             self.plan.add("项目", (s.name, s.category, s.price, s.interval_days, s.is_new))
+        for s in self.services:
             if s.follow_up:
                 self.plan.link("项目", "后续项目", (self.service_ids[s.name], self.service_ids[s.follow_up]))
         for name, threshold, discount in cat.TIERS:
@@ -191,8 +192,7 @@ class _Clinic:
             cid = c0 + i
             has_mobile = r.random() < 0.92
             source = self.weighted(SOURCES)
-            if source == "转介绍" and i > 10:
-                self.plan.link("客户", "介绍人", (cid, c0 + r.randrange(i)))
+            referrer = c0 + r.randrange(i) if source == "转介绍" and i > 10 else None
             tags = "、".join(sorted(r.sample(complaints, r.choice((1, 1, 1, 2)))
                                    )) if r.random() < 0.75 else None
             lead = r.random() < 0.3
@@ -205,6 +205,8 @@ class _Clinic:
                 source, tags, cat.CONSULTANTS[i % len(cat.CONSULTANTS)],
                 self.weighted((("满意", 85), ("一般", 13), ("纠纷", 2))), r.random() < 0.25,
                 r.choice(("质疑", "接纳")) if lead else None, r.choice(("笼统", "具体")) if lead else None))
+            if referrer is not None:        # after the row: a flush writes rows before links
+                self.plan.link("客户", "介绍人", (cid, referrer))
         self.visits(count)
 
     def visits(self, count: int) -> None:

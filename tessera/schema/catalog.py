@@ -30,7 +30,7 @@ from tessera.schema.version import schema_stamp
 
 __all__ = ["Bind", "transaction", "BaseInfo", "FieldInfo", "TableInfo", "ViewInfo",
            "get_base", "get_table", "get_field", "get_view", "list_bases", "list_tables",
-           "list_views", "sa_table", "junction_table", "Catalog", "catalog"]
+           "list_views", "sa_table", "junction_table", "Catalog", "Everything", "catalog"]
 
 Bind = Engine | Connection
 
@@ -184,30 +184,45 @@ _T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
-class Catalog:
-    """Every table and field of the database at one schema ``stamp``, plus a memo for things
-    derived from them (the dependency graph, compiled statements...): when the stamp moves, a
-    new Catalog replaces this one and everything derived goes with it."""
+class Everything:
+    """Every field of the database and every table's name (what the dependency graph needs)."""
 
-    stamp: int | None
-    tables: dict[int, TableInfo]
     fields: dict[int, FieldInfo]
     table_names: dict[int, str]
-    by_base: dict[int, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The metadata at one schema ``stamp``, loaded lazily: a table, a field or everything is
+    read the first time it is asked for in this schema state (the same queries as without a
+    cache, so a schema-changing transaction, whose stamp moves on every write, pays no more
+    than before), then served from memory. ``memo`` keeps things derived from it (the
+    dependency graph, compiled statements...): when the stamp moves, a new Catalog replaces
+    this one and everything derived goes with it. ``stamp`` None: nothing is kept."""
+
+    stamp: int | None
+    _tables: dict[int, TableInfo] = field(default_factory=dict, repr=False, compare=False)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def table(self, table_id: int) -> TableInfo:
-        found = self.tables.get(table_id)
+    def table(self, conn: Connection, table_id: int) -> TableInfo:
+        found = self._tables.get(table_id)
         if found is None:
-            raise NotFoundError("table", table_id)
+            found = _load_table(conn, table_id)
+            if self.stamp is not None:
+                found = self._tables.setdefault(table_id, found)
         return found
 
-    def field(self, field_id: int) -> FieldInfo:
-        found = self.fields.get(field_id)
-        if found is None:
-            raise NotFoundError("field", field_id)
+    def field(self, conn: Connection, field_id: int) -> FieldInfo:
+        if self.stamp is None:
+            return _load_field(conn, field_id)
+        found = self.memo(("field", field_id), lambda: _load_field(conn, field_id))
         return found
+
+    def everything(self, conn: Connection) -> Everything:
+        if self.stamp is None:
+            return _load_everything(conn)
+        return self.memo("everything", lambda: _load_everything(conn))
 
     def memo(self, key: Any, build: Callable[[], _T]) -> _T:
         """``build()`` once per key for this schema state (a racing thread may build twice;
@@ -216,25 +231,31 @@ class Catalog:
             return self._memo[key]  # type: ignore[no-any-return]
         except KeyError:
             value = build()
+            if self.stamp is None:
+                return value
             with self._lock:
                 return self._memo.setdefault(key, value)  # type: ignore[no-any-return]
 
 
-def _load_catalog(conn: Connection, stamp: int | None) -> Catalog:
-    table_rows = conn.execute(sa.select(T).order_by(T.c.position, T.c.id)).all()
-    field_rows = conn.execute(sa.select(F).order_by(F.c.position, F.c.id)).all()
-    by_table: dict[int, list[FieldInfo]] = {r.id: [] for r in table_rows}
-    fields: dict[int, FieldInfo] = {}
-    for r in field_rows:
-        info = fields[r.id] = _field(r)
-        by_table.setdefault(r.table_id, []).append(info)
-    tables = {r.id: TableInfo(r.id, r.base_id, r.name, r.position, tuple(by_table[r.id]))
-              for r in table_rows}
-    by_base: dict[int, list[int]] = {}
-    for r in table_rows:
-        by_base.setdefault(r.base_id, []).append(r.id)
-    return Catalog(stamp, tables, fields, {r.id: r.name for r in table_rows},
-                   {b: tuple(ids) for b, ids in by_base.items()})
+def _load_table(conn: Connection, table_id: int) -> TableInfo:
+    row = conn.execute(sa.select(T).where(T.c.id == table_id)).first()
+    if row is None:
+        raise NotFoundError("table", table_id)
+    fields = conn.execute(
+        sa.select(F).where(F.c.table_id == table_id).order_by(F.c.position, F.c.id)).all()
+    return TableInfo(row.id, row.base_id, row.name, row.position, tuple(_field(f) for f in fields))
+
+
+def _load_field(conn: Connection, field_id: int) -> FieldInfo:
+    row = conn.execute(sa.select(F).where(F.c.id == field_id)).first()
+    if row is None:
+        raise NotFoundError("field", field_id)
+    return _field(row)
+
+
+def _load_everything(conn: Connection) -> Everything:
+    fields = {r.id: _field(r) for r in conn.execute(sa.select(F).order_by(F.c.id)).all()}
+    return Everything(fields, dict(conn.execute(sa.select(T.c.id, T.c.name)).all()))
 
 
 _CATALOGS: OrderedDict[int, Catalog] = OrderedDict()
@@ -245,35 +266,39 @@ _KEEP = 16  # schema states kept (a schema-changing transaction passes through s
 def catalog(bind: Bind) -> Catalog:
     """The metadata as ``bind``'s transaction sees it, cached per schema stamp.
 
-    The stamp is read before the metadata: if another transaction commits a change in between
-    (PostgreSQL, read committed), the newer metadata is cached under the older stamp, which no
+    The stamp is read before any metadata: if another transaction commits a change in
+    between (PostgreSQL, read committed), newer metadata lands under the older stamp, which no
     transaction reads any more once the new stamp is committed — never the reverse."""
     with transaction(bind) as conn:
         stamp = schema_stamp(conn)
-        if stamp is not None:
-            cached = _CATALOGS.get(stamp)
-            if cached is not None:
-                return cached
-        loaded = _load_catalog(conn, stamp)
-    if stamp is not None:
-        with _CATALOGS_LOCK:
-            _CATALOGS[stamp] = loaded
-            while len(_CATALOGS) > _KEEP:
-                _CATALOGS.popitem(last=False)
-    return loaded
+    if stamp is None:
+        return Catalog(None)
+    cached = _CATALOGS.get(stamp)
+    if cached is not None:
+        return cached
+    with _CATALOGS_LOCK:
+        cached = _CATALOGS.setdefault(stamp, Catalog(stamp))
+        while len(_CATALOGS) > _KEEP:
+            _CATALOGS.popitem(last=False)
+    return cached
 
 
 def get_table(bind: Bind, table_id: int) -> TableInfo:
-    return catalog(bind).table(table_id)
+    with transaction(bind) as conn:
+        return catalog(conn).table(conn, table_id)
 
 
 def list_tables(bind: Bind, base_id: int) -> list[TableInfo]:
-    cat = catalog(bind)
-    return [cat.tables[i] for i in cat.by_base.get(base_id, ())]
+    with transaction(bind) as conn:
+        ids = conn.execute(sa.select(T.c.id).where(T.c.base_id == base_id)
+                           .order_by(T.c.position, T.c.id)).scalars().all()
+        cat = catalog(conn)
+        return [cat.table(conn, i) for i in ids]
 
 
 def get_field(bind: Bind, field_id: int) -> FieldInfo:
-    return catalog(bind).field(field_id)
+    with transaction(bind) as conn:
+        return catalog(conn).field(conn, field_id)
 
 
 def _view(row: Any) -> ViewInfo:

@@ -123,7 +123,7 @@ def funnel_chart(points: Sequence[Point], title: str) -> str:
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{row - 4:.1f}" '
             f'fill="{PALETTE[i % len(PALETTE)]}" rx="3"/>'
             f'<text x="{W / 2}" y="{y + row * 0.6:.1f}" text-anchor="middle" font-size="13" '
-            f'fill="#fff" stroke="#111827" stroke-width="0.3">{escape(p.label)} · '
+            f'fill="#fff" font-weight="600">{escape(p.label)} · '
             f'{fmt(p.value)}</text></g>')
     return _svg("".join(parts), title)
 

@@ -17,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,8 +55,10 @@ _lock = threading.Lock()
 
 
 def _key(table: TableInfo, filter: Any, sort: Any) -> tuple[Any, ...]:
+    """Table, filter+sort, field types, and the day: relative-date filters (``today``,
+    ``within_last_days``) select other rows tomorrow."""
     schema = tuple((f.id, f.type) for f in table.fields)
-    return (table.id, _fingerprint(table.id, filter, sort), schema)
+    return (table.id, _fingerprint(table.id, filter, sort), schema, date.today().isoformat())
 
 
 def spec_field_ids(table: TableInfo, spec: Any) -> set[int]:

@@ -98,6 +98,8 @@ UI_MESSAGES: dict[str, dict[str, str]] = {
     "freeze": {"en": "Freeze up to here", "zh": "冻结到此列"},
     "unfreeze": {"en": "Unfreeze columns", "zh": "取消冻结"},
     "hide": {"en": "Hide", "zh": "隐藏"},
+    "move_left": {"en": "Move left", "zh": "左移"},
+    "move_right": {"en": "Move right", "zh": "右移"},
     "sort_asc": {"en": "Sort A → Z", "zh": "升序排序"},
     "sort_desc": {"en": "Sort Z → A", "zh": "降序排序"},
     "confirm_delete_field": {"en": "Delete this field and all its values?",
@@ -130,7 +132,8 @@ UI_MESSAGES: dict[str, dict[str, str]] = {
 
 # Messages the grid's JavaScript needs (sent to the page as a data attribute).
 JS_KEYS = ("read_only", "saved", "undone", "redone", "nothing_to_undo", "nothing_to_redo",
-           "live_update", "search", "freeze", "unfreeze", "hide", "sort_asc", "sort_desc",
+           "live_update", "search", "move_left", "move_right", "freeze", "unfreeze", "hide",
+           "sort_asc", "sort_desc",
            "edit_field", "new_field", "confirm_delete_field", "will_not_convert",
            "converts_all", "result_type", "and", "or", "add_condition", "add_group", "empty",
            "none", "ascending", "descending", "delete", "loading", "add_sort", "view_name")

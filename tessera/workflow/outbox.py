@@ -17,8 +17,9 @@ from sqlalchemy.engine import Connection
 from tessera.records import RecordChange, RecordService
 from tessera.workflow import timebase
 from tessera.workflow.context import MAX_DEPTH, current_scope, import_origin_active
-from tessera.workflow.models import AUTOMATIONS, RUN_LOG, RUNS
+from tessera.workflow.models import RUN_LOG, RUNS
 from tessera.workflow.registry import TRIGGERS
+from tessera.workflow.statements import ENABLED_AUTOMATIONS
 
 __all__ = ["Origin", "enqueue", "enqueue_select", "on_record_change", "install", "log"]
 
@@ -110,8 +111,7 @@ def _origin(conn: Connection, change: RecordChange) -> Origin:
 
 
 def on_record_change(conn: Connection, change: RecordChange) -> None:
-    automations = conn.execute(sa.select(AUTOMATIONS).where(
-        AUTOMATIONS.c.table_id == change.table_id, AUTOMATIONS.c.enabled.is_(True))).all()
+    automations = conn.execute(ENABLED_AUTOMATIONS, {"table_id": change.table_id}).all()
     if not automations:
         return
     origin = _origin(conn, change)

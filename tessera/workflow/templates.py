@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from tessera.formula import ExcelError, FormulaError, evaluate
+from tessera.formula import ast as A
+from tessera.formula.parser import parse
 from tessera.schema.catalog import TableInfo
 
-__all__ = ["render", "record_env", "TemplateError", "is_formula"]
+__all__ = ["render", "record_env", "references", "TemplateError", "is_formula"]
 
 
 class TemplateError(Exception):
@@ -59,6 +62,28 @@ def _json(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)
+def references(source: str) -> frozenset[str] | None:
+    """The names a template formula reads, or None when it reads more than plain ``{name}``
+    references (link or column references) or does not parse.
+
+    Why: the interpreter builds its typed dataset (and its compiled-formula cache key) from
+    every value it is given; a run's environment holds the whole trigger record, so passing
+    only the referenced names makes each render cheap and keeps the compiled closure cached
+    across records whose other fields differ in blankness."""
+    try:
+        tree = parse(source)
+    except FormulaError:
+        return None
+    names: set[str] = set()
+    for node in A.walk(tree):
+        if isinstance(node, A.LinkFieldRef | A.ColumnRef):
+            return None
+        if isinstance(node, A.FieldRef):
+            names.add(node.name.strip())
+    return frozenset(names)
+
+
 def render(template: Any, env: Mapping[str, Any], *, today: dt.date | None = None) -> Any:
     """The template with every ``=formula`` string evaluated against ``env``."""
     if isinstance(template, dict):
@@ -68,7 +93,11 @@ def render(template: Any, env: Mapping[str, Any], *, today: dt.date | None = Non
     if not is_formula(template):
         return template
     source = template[1:]
-    values = {k: v for k, v in env.items() if not isinstance(v, dict | list)}
+    wanted = references(source)
+    if wanted is None:
+        values = {k: v for k, v in env.items() if not isinstance(v, dict | list)}
+    else:
+        values = {k: env[k] for k in wanted if k in env and not isinstance(env[k], dict | list)}
     try:
         return _json(evaluate(source, values, today=today))
     except FormulaError as exc:

@@ -1,9 +1,16 @@
 """Workers: claim due runs through the database and execute them.
 
-On PostgreSQL a claim selects due runs ``FOR UPDATE SKIP LOCKED`` and marks them running in
-the same transaction, so concurrent workers never pick the same run; on SQLite it is one
-``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id`` serialised by the single writer. A claim is a lease (``locked_until``): a run whose
-worker died is claimed again once the lease has expired, and replays from its step log.
+A claim reserves a batch of due runs for this worker (``locked_by``, ``locked_until``) without
+changing their status: a reserved run stays ``queued`` (or ``waiting``/``retry``) until the
+worker starts it, and the start — the first statement of the run's transaction — checks that
+the reservation is still ours and marks it ``running`` (runner.py). On PostgreSQL a claim
+selects due runs ``FOR UPDATE SKIP LOCKED`` and reserves them in the same transaction, so
+concurrent workers never pick the same run; on SQLite it is one ``UPDATE … WHERE id IN
+(SELECT … LIMIT n) RETURNING id, status`` serialised by the single writer. A claim is a lease
+(``locked_until``): runs reserved or started by a worker that died are claimed again once the
+lease has expired, and replay from their step log. Claiming ``batch`` runs per poll (default
+8) spends one claim transaction on several runs; a reservation that expired before the
+worker reached it may be taken by another worker, and the start then finds it ``lost``.
 
 ``Worker.run_once()`` is ``tessera worker --once``; ``run_forever`` is the daemon loop;
 ``start_embedded_worker(engine)`` runs the loop in a thread of the web process."""
@@ -26,10 +33,10 @@ from tessera.workflow import timebase
 from tessera.workflow.models import RUNS
 from tessera.workflow.runner import execute_run
 from tessera.workflow.scheduler import tick
+from tessera.workflow.statements import DUE_STATUSES
 
 __all__ = ["Worker", "WorkerStats", "EmbeddedWorker", "start_embedded_worker"]
 
-DUE_STATUSES = ("queued", "waiting", "retry")
 log = logging.getLogger("tessera.workflow")
 
 
@@ -42,7 +49,7 @@ class WorkerStats:
 
 class Worker:
     def __init__(self, engine: Engine, *, worker_id: str | None = None,
-                 lease_seconds: float = 60.0, batch: int = 1) -> None:
+                 lease_seconds: float = 60.0, batch: int = 8) -> None:
         self.engine = engine
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = dt.timedelta(seconds=lease_seconds)
@@ -50,15 +57,18 @@ class Worker:
         self._next_trash_purge = 0.0  # monotonic time of the next purge of expired trash
 
     def claim(self) -> list[int]:
-        """Take up to ``batch`` due runs (queued, waiting or retrying past their time, or
-        running under an expired lease)."""
+        """Reserve up to ``batch`` due runs (queued, waiting or retrying past their time and not
+        reserved by a live worker, or running under an expired lease); their ids in order."""
+        return [run_id for run_id, _status in self._reserve()]
+
+    def _reserve(self, limit: int | None = None) -> list[tuple[int, str]]:
         now = timebase.now()
-        due = sa.or_(sa.and_(RUNS.c.status.in_(DUE_STATUSES), RUNS.c.run_after <= now),
+        free = sa.or_(RUNS.c.locked_until.is_(None), RUNS.c.locked_until < now)
+        due = sa.or_(sa.and_(RUNS.c.status.in_(DUE_STATUSES), RUNS.c.run_after <= now, free),
                      sa.and_(RUNS.c.status == "running", RUNS.c.locked_until < now))
-        pick = sa.select(RUNS.c.id).where(due).order_by(RUNS.c.run_after, RUNS.c.id).limit(self.batch)
-        claim = sa.update(RUNS).values(status="running", locked_by=self.id,
-                                       locked_until=now + self.lease,
-                                       started_at=sa.func.coalesce(RUNS.c.started_at, now))
+        pick = sa.select(RUNS.c.id).where(due).order_by(RUNS.c.run_after, RUNS.c.id).limit(
+            limit or self.batch)
+        claim = sa.update(RUNS).values(locked_by=self.id, locked_until=now + self.lease)
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # lock the picked rows first: an IN (subquery LIMIT n) inside the UPDATE may be
@@ -66,24 +76,27 @@ class Worker:
                 picked = list(conn.execute(pick.with_for_update(skip_locked=True)).scalars())
                 if not picked:
                     return []
-                ids = conn.execute(claim.where(RUNS.c.id.in_(picked), due)
-                                   .returning(RUNS.c.id)).scalars().all()
+                rows = conn.execute(claim.where(RUNS.c.id.in_(picked), due)
+                                    .returning(RUNS.c.id, RUNS.c.status)).all()
             else:  # one statement: SQLite's single writer serialises it
-                ids = conn.execute(claim.where(RUNS.c.id.in_(pick.scalar_subquery()), due)
-                                   .returning(RUNS.c.id)).scalars().all()
-        return sorted(ids)
+                rows = conn.execute(claim.where(RUNS.c.id.in_(pick.scalar_subquery()), due)
+                                    .returning(RUNS.c.id, RUNS.c.status)).all()
+        return sorted((r.id, r.status) for r in rows)
 
     def run_once(self, *, max_runs: int | None = None) -> WorkerStats:
         """Everything due now: the scheduler pass, then runs until none is due."""
         stats = WorkerStats(queued_by_scheduler=tick(self.engine))
         self.purge_trash()
         while max_runs is None or stats.claimed < max_runs:
-            ids = self.claim()
-            if not ids:
+            reserved = self._reserve(None if max_runs is None
+                                     else min(self.batch, max_runs - stats.claimed))
+            if not reserved:
                 break
-            for run_id in ids:
+            for run_id, status in reserved:
                 stats.claimed += 1
-                status = execute_run(self.engine, run_id, self.id, lease=self.lease)
+                # a run reserved while queued has never started: no steps to read back
+                status = execute_run(self.engine, run_id, self.id, lease=self.lease,
+                                     fresh=status == "queued")
                 stats.statuses[status] = stats.statuses.get(status, 0) + 1
         return stats
 

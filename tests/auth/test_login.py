@@ -201,3 +201,12 @@ def test_pages_carry_the_csrf_meta_tag_and_script(browser, alice) -> None:
     assert "<script>" not in page
     script = browser.get("/static/js/csrf.js")
     assert script.status_code == 200 and "X-CSRF-Token" in script.text
+
+
+@pytest.mark.parametrize("username", ['"><script>alert(1)</script>', "' OR 1=1 --",
+                                      "admin'); DROP TABLE auth_users; --"])
+def test_hostile_usernames_are_inert(browser, engine, alice, username) -> None:
+    response = sign_in(browser, username, "whatever it is")
+    assert response.status_code == 401
+    assert "<script>alert(1)" not in response.text
+    assert [u.username for u in users.list_users(engine)] == ["alice"]

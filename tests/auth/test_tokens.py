@@ -135,3 +135,13 @@ def test_every_route_but_the_public_ones_needs_authentication(app, browser, alic
 ])
 def test_public_path_list(path, public) -> None:
     assert is_public(path) is public
+
+
+@pytest.mark.parametrize("authorization", ["Bearer someone-elses-token", "Basic dXNlcjpwdw=="])
+def test_webhook_ignores_credentials_meant_for_others(browser, alice, authorization) -> None:
+    response = browser.post("/api/v1/automations/999/webhook/secret", json={},
+                            headers={"authorization": authorization})
+    assert response.status_code == 404  # reached the route: no such automation
+    login = browser.post("/login", data={"username": "alice", "password": PASSWORD},
+                         headers={"authorization": authorization})
+    assert login.status_code == 403  # the sign-in form still needs its CSRF token

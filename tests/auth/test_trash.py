@@ -205,3 +205,26 @@ def test_trash_through_the_api(app, admin_api, engine, clinic, alice) -> None:
     assert admin_api.delete(f"/api/v1/trash/{item['id']}").status_code == 204
     assert admin_api.get("/api/v1/trash").json() == []
     assert admin_api.post("/api/v1/trash/999/restore").status_code == 404
+
+
+def test_trash_page_restores_and_purges_with_csrf(browser, engine, clinic) -> None:
+    from tessera.auth import users
+
+    from .conftest import HTML, PASSWORD, form_token, sign_in
+
+    users.create_user(engine, "boss", PASSWORD, is_admin=True)
+    keep = trash.delete_records(engine, clinic.visits, [clinic.ids["v1"]])
+    drop = trash.delete_records(engine, clinic.visits, [clinic.ids["v2"]])
+    sign_in(browser, "boss")
+    page = browser.get("/admin/trash", headers=HTML)
+    assert page.status_code == 200 and "Visits #" in page.text
+    token = form_token(page.text)
+    assert browser.post(f"/admin/trash/{keep}/restore").status_code == 403  # no token
+    done = browser.post(f"/admin/trash/{keep}/restore", data={"csrf_token": token})
+    assert done.status_code == 303
+    # multipart forms carry the token too
+    purged = browser.post(f"/admin/trash/{drop}/purge", data={"csrf_token": token},
+                          files={"unused": ("a.txt", b"x")})
+    assert purged.status_code == 303
+    assert trash.list_items(engine) == []
+    assert clinic.row(clinic.visits, clinic.ids["v1"])["Title"] == "v1"

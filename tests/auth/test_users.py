@@ -84,3 +84,40 @@ def test_groups(engine, alice) -> None:
     with pytest.raises(NotFoundError):
         users.add_member(engine, "no such group", "alice")
     assert [g.name for g in users.list_groups(engine)] == ["咨询师"]
+
+
+def test_users_api_for_admins(admin_api, engine, alice) -> None:
+    made = admin_api.post("/api/v1/users", json={"username": "nurse", "password": PASSWORD})
+    assert made.status_code == 201 and made.json()["is_admin"] is False
+    assert admin_api.post("/api/v1/users", json={"username": "nurse",
+                                                 "password": PASSWORD}).status_code == 409
+    short = admin_api.post("/api/v1/users", json={"username": "x", "password": "short"})
+    assert short.status_code == 400
+    uid = made.json()["id"]
+    changed = admin_api.patch(f"/api/v1/users/{uid}", json={"is_admin": True,
+                                                           "password": "changed password"})
+    assert changed.status_code == 200 and changed.json()["is_admin"] is True
+    assert users.authenticate(engine, "nurse", "changed password") is not None
+    assert admin_api.patch(f"/api/v1/users/{uid}", json={"is_active": False}).json()[
+        "is_active"] is False
+    names = [u["username"] for u in admin_api.get("/api/v1/users").json()]
+    assert "nurse" not in names and "alice" in names
+    everyone = admin_api.get("/api/v1/users?include_inactive=true").json()
+    assert "nurse" in [u["username"] for u in everyone]
+    assert admin_api.patch("/api/v1/users/999", json={"is_admin": True}).status_code == 404
+
+
+def test_users_api_refuses_non_admins(app, engine, alice) -> None:
+    from starlette.testclient import TestClient
+
+    from tessera.auth.bootstrap import bearer
+    from tessera.auth.tokens import create_token
+
+    with TestClient(app, raise_server_exceptions=False,
+                    headers=bearer(create_token(engine, "alice")[1])) as as_alice:
+        assert as_alice.get("/api/v1/users").status_code == 403
+        assert as_alice.post("/api/v1/users", json={"username": "x", "password": PASSWORD,
+                                                    "is_admin": True}).status_code == 403
+        assert as_alice.patch(f"/api/v1/users/{alice}",
+                              json={"is_admin": True}).status_code == 403
+    assert not users.get_user(engine, alice).is_admin

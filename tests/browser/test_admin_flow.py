@@ -165,7 +165,12 @@ def test_filter_sort_group_and_save_a_view(context, base) -> None:
              for i in (2, 3, 4)]
     assert names == ["C", "B", "D"]
     screenshot(page, "view-grouped")
-    # save as a view, reload it: the filter and sort come back from the server
+    # hide the Age column through the panel
+    page.click("#btn-hide")
+    page.get_by_role("checkbox", name="Age", exact=True).uncheck()
+    page.click(".panel .apply")
+    assert "Age" not in page.locator("[role=columnheader] .vg-col-name").all_inner_texts()
+    # save as a view, reload it: filter, sort and hidden fields come back from the server
     page.once("dialog", lambda d: d.accept("Active patients over 35"))
     page.click("#btn-save-view")
     page.wait_for_url(re.compile(r"\?view=\d+"))
@@ -173,7 +178,9 @@ def test_filter_sort_group_and_save_a_view(context, base) -> None:
     assert page.locator("#view-list a[aria-current=page]").inner_text() == \
         "Active patients over 35"
     wait_until(page, "() => window.tesseraGrid.total === 3")
+    assert "Age" not in page.locator("[role=columnheader] .vg-col-name").all_inner_texts()
     views = base["api"]("GET", f"/api/v1/tables/{table['id']}/views")
+    assert views[0]["hidden_fields"] == [table["fields"][1]["id"]]
     assert views[0]["sorts"][0]["direction"] == "desc"
     assert "or" in str(views[0]["filters"])
 

@@ -38,7 +38,7 @@ def test_same_seed_same_data(engine: Any) -> None:
     a = install(engine, PACK, "甲", sample=150, seed=11)
     b = install(engine, PACK, "乙", sample=150, seed=11)
     c = install(engine, PACK, "丙", sample=150, seed=12)
-    d = install(engine, PACK, "丁", sample=150, seed=11, sample_options={"chunk": 97})
+    d = install(engine, PACK, "丁", sample=150, seed=11, sample_options={"chunk": 7})
     rows_a = _customers(engine, a.table_id("customers"))
     assert rows_a == _customers(engine, b.table_id("customers"))
     assert rows_a != _customers(engine, c.table_id("customers"))

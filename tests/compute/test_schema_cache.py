@@ -170,3 +170,23 @@ def test_catalog_is_per_database(tmp_path) -> None:
     finally:
         for eng in engines:
             eng.dispose()
+
+
+@pytest.mark.parametrize("between", ["rollback", "ddl", "both"])
+def test_prepared_statements_survive_rollbacks_and_ddl(clinic, between: str) -> None:
+    """On PostgreSQL the single-record statements are PREPAREd per connection; psycopg drops
+    every prepared statement after DDL or a rollback once it has its own, and the next write
+    must prepare them again rather than fail."""
+    clinic.add(clinic.customers, "Spend", "formula", {"formula": "SUM({Visits}.{Amount}) + 1"})
+    for amount in range(8):  # past psycopg's own prepare threshold (5 runs of a statement)
+        clinic.svc.update(clinic.visits, clinic.ids["v3"], {"Amount": amount})
+    if between in ("rollback", "both"):
+        with clinic.engine.connect() as conn:
+            trans = conn.begin()
+            RecordService(conn).update(clinic.visits, clinic.ids["v3"], {"Amount": 1000})
+            trans.rollback()
+    if between in ("ddl", "both"):
+        clinic.add(clinic.visits, "Note", "text")
+    clinic.svc.update(clinic.visits, clinic.ids["v3"], {"Amount": 40})
+    clinic.svc.update(clinic.visits, clinic.ids["v1"], {"Amount": 60})
+    assert clinic.values(clinic.customers, "Spend") == {"ann": 111.0, "bob": 41.0, "cat": 1.0}

@@ -83,6 +83,7 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def clinic(backend_url: str, monkeypatch: pytest.MonkeyPatch, secret_key: str) -> Iterator[Clinic]:
     monkeypatch.setenv("TESSERA_TODAY", TODAY)
+    monkeypatch.setenv("TESSERA_ALLOWED_HOSTS", "127.0.0.1")   # the fakes are local
     engine = create_engine(backend_url)
     upgrade(engine)
     wf.install()

@@ -81,3 +81,22 @@ def test_bad_configuration_refused(clinic, kind, config, secrets) -> None:
         out.create_channel(clinic.engine, base_id=clinic.base_id, name="x", kind=kind,
                            config=config, secrets=secrets)
     assert err.value.message("zh") != err.value.message("en")
+
+
+def test_outbound_guard_refuses_private_hosts(clinic, monkeypatch) -> None:
+    from tessera.auth.outbound import OutboundRefused
+    from tests.outreach.fakes import webhook_verifier
+    from tests.outreach.helpers import statuses, webhook_campaign
+
+    rid = clinic.add_customer("a", 手机="1")
+    fake = Fake("webhook", webhook_verifier("hook-secret"))
+    monkeypatch.setenv("TESSERA_ALLOWED_HOSTS", "")
+    with fake_server(fake):
+        campaign = webhook_campaign(clinic, fake.url)
+        with pytest.raises(OutboundRefused):
+            send_now(clinic.engine, campaign["channel_id"], Message("1", "", "x", "k"))
+        out.schedule_campaign(clinic.engine, campaign["id"])
+        clinic.drain()
+    assert fake.received == [] and statuses(clinic, campaign["id"]) == {rid: "failed"}
+    (delivery,) = out.deliveries(clinic.engine, campaign["id"])
+    assert "allowed hosts" in delivery["error"]

@@ -191,6 +191,7 @@ def test_sample_data_is_loaded_in_the_install_transaction_before_automations_swi
 
 @pytest.mark.parametrize("sample_data, registry, loaded, note", [
     (None, True, False, "declares no sample data"),
+    ({"generator": "gym", "default": 0}, True, False, "No sample records were requested"),
     ({"generator": "gym"}, False, False, "sample-data registry (tessera.samples) is not available"),
     ({"generator": "nope"}, True, False, "no generator named 'nope'"),
 ])
@@ -202,7 +203,7 @@ def test_install_without_sample_data_says_why(engine, monkeypatch: pytest.Monkey
     else:
         monkeypatch.setitem(sys.modules, "tessera.samples", None)
     monkeypatch.setattr(INSTALL_MODULE, "_sample_spec", lambda pack: sample_data)
-    result = install(engine, GYM, "健身房", sample=10)
+    result = install(engine, GYM, "健身房", sample=-1 if sample_data and "default" in sample_data else 10)
     assert result.sample is not None
     assert (result.sample.loaded, result.sample.count) == (loaded, 0)
     assert note in result.sample.note_en and result.sample.note_zh

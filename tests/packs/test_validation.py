@@ -132,6 +132,11 @@ CASES = [
      HEAD + TABLE + "automations:\n  - {key: a, name: A, table: customers, trigger: {type: record_created}, "
      "actions: [{type: notify, options: {users: [a], message: hi, urgent: true}}]}\n",
      (12, 108, "$.automations[0].actions[0].options", "unknown option 'urgent'")),
+    ("role limited to an unknown table",
+     HEAD + TABLE + "roles:\n  - {key: r, name: R, role: viewer, tables: [customers, orders]}\n",
+     (12, 57, "$.roles[0].tables[1]", "unknown table key 'orders'")),
+    ("role with an unknown role", HEAD + TABLE + "roles:\n  - {key: r, name: R, role: boss}\n",
+     (12, 29, "$.roles[0].role", "'boss' is not allowed")),
     ("YAML syntax error", HEAD + "tables:\n  - key: [unclosed\n", (6, 1, "$", "not valid YAML")),
     ("not a mapping", "- just\n- a list\n", (1, 1, "$", "must be a mapping")),
     ("control character", HEAD + "title: a\x07b\n" + TABLE,

@@ -152,7 +152,8 @@ def test_system_fields_are_filled(shared_engine, shared_base):
 def test_registry_declares_everything():
     expected = {"text", "long_text", "number", "currency", "percent", "checkbox", "date",
                 "datetime", "single_select", "multi_select", "email", "phone", "url", "link",
-                "lookup", "rollup", "autonumber", "created_time", "modified_time", "formula"}
+                "lookup", "rollup", "autonumber", "created_time", "modified_time", "formula",
+                "user"}
     assert set(REGISTRY) == expected
     for name, field_type in REGISTRY.items():
         assert field_type.name == name

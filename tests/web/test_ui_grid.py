@@ -222,7 +222,12 @@ def _collect(engine: Any, table_id: int, write: Any) -> list[str]:
         return chunks
 
     install(engine)
-    return asyncio.run(main())
+    # a loop of its own in a thread: Playwright's sync API may own this thread's loop
+    out: list[list[str]] = []
+    runner = threading.Thread(target=lambda: out.append(asyncio.run(main())))
+    runner.start()
+    runner.join(30)
+    return out[0]
 
 
 def test_events_are_published_on_commit(app, people) -> None:

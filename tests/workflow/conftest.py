@@ -58,6 +58,9 @@ class Clinic:
 @pytest.fixture
 def clinic(backend_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clinic]:
     monkeypatch.setenv("TESSERA_TODAY", "2025-03-01")
+    # the webhook/SMTP test servers listen on loopback, which the outbound guard
+    # (tessera/auth/outbound.py) refuses unless an administrator allows it
+    monkeypatch.setenv("TESSERA_ALLOWED_HOSTS", "127.0.0.1, localhost")
     engine = create_engine(backend_url)
     upgrade(engine)
     wf.install()

@@ -234,6 +234,7 @@ export function fieldDesigner(panel, config, field, onDone) {
   options.addEventListener("change", previewConversion);
   drawOptions();
   cancel.addEventListener("click", () => { panel.hidden = true; });
+  form.addEventListener("input", () => { error.textContent = ""; }); // the message was about the old text
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     error.textContent = "";

@@ -30,6 +30,7 @@ export class Grid {
     this.frozen = prefs.frozen || 0;
     this.rowH = prefs.rowH || 28;
     this.state.groupBy = prefs.groupBy || null;
+    this.order = prefs.order || [];
     this.total = 0;
     this.blocks = new Map();
     this.pending = new Map();
@@ -48,12 +49,30 @@ export class Grid {
     try { return JSON.parse(localStorage.getItem(this.prefsKey) || "{}"); } catch (e) { return {}; }
   }
   savePrefs() {
-    const prefs = { widths: this.widths, frozen: this.frozen, rowH: this.rowH, groupBy: this.state.groupBy };
+    const prefs = { widths: this.widths, frozen: this.frozen, rowH: this.rowH, groupBy: this.state.groupBy, order: this.order };
     try { localStorage.setItem(this.prefsKey, JSON.stringify(prefs)); } catch (e) { /* private mode */ }
   }
 
+  orderedFields() {
+    // a personal column order (field ids) first; fields it does not know keep their place after
+    const rank = (f) => { const i = this.order.indexOf(f.id); return i < 0 ? this.order.length + this.fields.indexOf(f) : i; };
+    return [...this.fields].sort((a, b) => rank(a) - rank(b));
+  }
   get columns() {
-    return this.fields.filter((f) => !this.state.hidden.has(f.id));
+    return this.orderedFields().filter((f) => !this.state.hidden.has(f.id));
+  }
+  moveColumn(fieldId, step) {
+    const visible = this.columns;
+    const from = visible.findIndex((f) => f.id === fieldId);
+    const neighbour = visible[from + step];
+    if (from < 0 || !neighbour) return;
+    const ids = this.orderedFields().map((f) => f.id).filter((id) => id !== fieldId);
+    const at = ids.indexOf(neighbour.id) + (step > 0 ? 1 : 0);
+    ids.splice(at, 0, fieldId);
+    this.order = ids;
+    this.savePrefs();
+    this.renderHeader();
+    this.render();
   }
   width(field) {
     return this.widths[field.id] || (field.type === "long_text" ? 240 : 160);
@@ -317,6 +336,7 @@ export class Grid {
       link.tabIndex = -1;
       head.append(link);
     }
+    if (tr.dataset.group) head.dataset.group = tr.dataset.group;
     tr.append(head);
     let left = ROWNUM_W;
     cols.forEach((field, c) => {
@@ -431,6 +451,12 @@ export class Grid {
     if (e.key === "Escape") { this.anchor = { ...this.active }; this.render(); return; }
     if (e.key === "Delete" || e.key === "Backspace") { e.preventDefault(); this.clearSelection(); return; }
     if (e.key === " " && this.columns[c] && this.columns[c].type === "checkbox") { e.preventDefault(); this.toggleCheckbox(); return; }
+    if (e.key === "Process" || e.keyCode === 229) {
+      // an input method (pinyin, wubi…) starts composing: open an empty editor and let the
+      // composition continue there (no preventDefault) so Chinese typing starts editing too
+      this.startEdit("");
+      return;
+    }
     if (e.key.length === 1 && !e.altKey) { e.preventDefault(); this.startEdit(e.key); }
   }
 

@@ -145,6 +145,8 @@ function openColumnMenu(field, th) {
   item(msg.sort_asc, () => grid.setQuery(grid.state.filters, [{ field: field.id, direction: "asc" }]), "menu-sort-asc");
   item(msg.sort_desc, () => grid.setQuery(grid.state.filters, [{ field: field.id, direction: "desc" }]), "menu-sort-desc");
   item(msg.hide, () => grid.setHidden([...grid.state.hidden, field.id]), "menu-hide");
+  if (index > 0) item(msg.move_left, () => grid.moveColumn(field.id, -1), "menu-move-left");
+  if (index < grid.columns.length - 1) item(msg.move_right, () => grid.moveColumn(field.id, 1), "menu-move-right");
   item(msg.freeze, () => grid.setFrozen(index + 1), "menu-freeze");
   if (grid.frozen) item(msg.unfreeze, () => grid.setFrozen(0), "menu-unfreeze");
   const r = th.getBoundingClientRect();
