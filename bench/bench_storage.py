@@ -376,6 +376,9 @@ def _free_port() -> int:
 def bench_http(s: Setup, data: Data, res: dict[str, Any], calls: int, wrk_seconds: int) -> None:
     import httpx
 
+    from tessera.auth.bootstrap import admin_token, bearer
+
+    headers = bearer(admin_token(s.engine, name="bench"))  # the REST API needs a login
     port = _free_port()
     log = tempfile.TemporaryFile()
     server = subprocess.Popen(
@@ -384,7 +387,7 @@ def bench_http(s: Setup, data: Data, res: dict[str, Any], calls: int, wrk_second
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.time() + 60
-        with httpx.Client(base_url=base, timeout=30) as client:
+        with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
             while True:
                 try:
                     client.get("/api/v1/bases").raise_for_status()
@@ -412,7 +415,7 @@ def bench_http(s: Setup, data: Data, res: dict[str, Any], calls: int, wrk_second
             res["http_keyset_deep_page"] = p50(get(deep), calls)
             url = str(httpx.URL(base + path, params=deep))
         if shutil.which("wrk") and wrk_seconds > 0:
-            res["http_wrk_deep_page"] = _wrk(url, wrk_seconds)
+            res["http_wrk_deep_page"] = _wrk(url, wrk_seconds, headers)
     finally:
         server.terminate()
         try:
@@ -423,8 +426,9 @@ def bench_http(s: Setup, data: Data, res: dict[str, Any], calls: int, wrk_second
         log.close()
 
 
-def _wrk(url: str, seconds: int) -> dict[str, Any]:
-    out = subprocess.run(["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency", url],
+def _wrk(url: str, seconds: int, headers: dict[str, str]) -> dict[str, Any]:
+    header_args = [arg for k, v in headers.items() for arg in ("-H", f"{k}: {v}")]
+    out = subprocess.run(["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency", *header_args, url],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
 
     def ms(text: str) -> float:

@@ -100,6 +100,13 @@ ROUTE_POLICY: dict[str, RoutePolicy] = {
     "dry_run_automation": _p("automations.read", "automation_id"),
     "list_runs": _p("automations.read", "automation_id"),
     "run_automation": _p("automations.run", "automation_id"),
+    # access management (tessera/api/access_routes.py)
+    "list_members": _p("access.manage", "base_id"),
+    "grant_role": _p("access.manage", "base_id"),
+    "revoke_role": _p("access.manage", "base_id"),
+    "get_table_access": _p("access.manage", "table_id"),
+    "set_row_rule": _p("access.manage", "table_id"),
+    "set_field_permission": _p("access.manage", "field_id"),
     # app packs and dashboards (tessera/api/pack_routes.py)
     "validate_pack": SIGNED_IN,
     "install_pack": SIGNED_IN,  # into a new base, which the installer then owns

@@ -48,6 +48,8 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
                           "tags": [route.tag], "responses": responses}
     if parameters:
         op["parameters"] = parameters
+    if not access_error_codes(route.operation_id):
+        op["security"] = []  # public: no credentials needed (docs/security.md)
     if route.body is not None:
         op["requestBody"] = {"required": True,
                              "content": {"application/json": {"schema": route.body}}}
@@ -68,5 +70,12 @@ def build_document() -> dict[str, Any]:
                                 "shape {\"error\": {\"code\", \"message\", \"details\"}}; "
                                 "messages follow Accept-Language (en, zh)."},
         "paths": paths,
-        "components": {"schemas": COMPONENTS},
+        # Either an API token or a browser session (docs/security.md).
+        "security": [{"bearerToken": []}, {"sessionCookie": []}],
+        "components": {"schemas": COMPONENTS, "securitySchemes": {
+            "bearerToken": {"type": "http", "scheme": "bearer",
+                            "description": "an API token: tessera token create USER"},
+            "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "tessera_session",
+                              "description": "a browser session from /login; unsafe methods "
+                                             "also need the X-CSRF-Token header"}}},
     }

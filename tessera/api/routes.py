@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tessera.api.access_routes import ACCESS_ROUTES
 from tessera.api.auth_routes import AUTH_ROUTES
 from tessera.api.io_routes import IO_ROUTES
 from tessera.api.outreach_routes import OUTREACH_ROUTES
@@ -172,3 +173,4 @@ API_ROUTES += WORKFLOW_ROUTES  # the workflow engine's routes (tessera/api/workf
 API_ROUTES += AUTH_ROUTES  # users, tokens, audit log, trash, settings (tessera/api/auth_routes.py)
 API_ROUTES += PACK_ROUTES  # app packs and dashboards (tessera/api/pack_routes.py)
 API_ROUTES += OUTREACH_ROUTES  # reaching customers (tessera/api/outreach_routes.py)
+API_ROUTES += ACCESS_ROUTES  # members, row rules, field permissions (tessera/api/access_routes.py)

@@ -32,6 +32,7 @@ from tessera.web.ui_i18n import ui_locale
 __all__ = ["GRID_ROUTES", "read_block", "link_labels", "group_counts", "search_records"]
 
 _MAX_WRITE = 1000
+_SUMMED = ("number", "currency", "percent")
 
 
 def _json_param(request: Request, name: str) -> Any:
@@ -101,7 +102,8 @@ def read_block(bind: Any, table_id: int, block: int, *, filter: Any = None,
 
 def group_counts(bind: Any, table_id: int, field_ref: Any, *, filter: Any = None
                  ) -> list[dict[str, Any]]:
-    """[{value, count}] for a groupable field, in the grid's group order (empty last)."""
+    """[{value, count, sums}] for a groupable field, in the grid's group order (empty
+    last); ``sums`` are the subtotals of the table's number, currency and percent fields."""
     with transaction(bind) as conn:
         scope = table_scope(conn, acting_principal(), table_id, "records.read")
         table = scope.table  # the acting user's fields and rows (tessera.access)
@@ -115,10 +117,14 @@ def group_counts(bind: Any, table_id: int, field_ref: Any, *, filter: Any = None
         col = t.c[field.column]
         where = scope.restrict(conn, t, build_filter(table, filter,
                                                      dialect=conn.dialect.name, t=t))
-        rows = conn.execute(sa.select(col, sa.func.count()).where(where).group_by(col)
-                            .order_by(col.asc().nulls_last())).all()
+        summed = [f for f in table.fields if f.type in _SUMMED and f.column]
+        rows = conn.execute(sa.select(col, sa.func.count(),
+                                      *[sa.func.sum(t.c[f.column]) for f in summed])
+                            .where(where).group_by(col).order_by(col.asc().nulls_last())).all()
         to_json = field.field_type.to_json
-        return [{"value": to_json(v, field), "count": n} for v, n in rows]
+        return [{"value": to_json(r[0], field), "count": r[1],
+                 "sums": {str(f.id): None if v is None else float(v)
+                          for f, v in zip(summed, r[2:], strict=True)}} for r in rows]
 
 
 def search_records(bind: Any, table_id: int, text: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -81,6 +81,8 @@ UI_MESSAGES: dict[str, dict[str, str]] = {
     "share_form": {"en": "Share this form", "zh": "分享此表单"},
     "record": {"en": "Record", "zh": "记录"},
     "history": {"en": "History", "zh": "修改历史"},
+    "comments": {"en": "Comments", "zh": "评论"},
+    "add_comment": {"en": "Add comment", "zh": "发表评论"},
     "linked_records": {"en": "Linked records", "zh": "关联记录"},
     "open": {"en": "Open", "zh": "打开"},
     "prev_month": {"en": "‹ Previous", "zh": "‹ 上个月"},

@@ -23,6 +23,7 @@ from tessera.errors import RecordValidationError
 from tessera.query import query_records
 from tessera.records import RecordService
 from tessera.schema.catalog import FieldInfo, TableInfo
+from tessera.web.comments import add_comment, list_comments
 from tessera.web.grid import link_labels
 from tessera.web.ui_i18n import render_ui, ui_locale
 
@@ -185,7 +186,8 @@ def _record(engine: Any, table_id: int, record_id: int, locale: str) -> dict[str
     with engine.begin() as conn:
         labels = link_labels(conn, context["table"], [record])
     history = [e.to_dict() for e in service.history(table_id, record_id)]
-    return {**context, "active": "record", "record": record, "labels": labels, "history": history}
+    return {**context, "active": "record", "record": record, "labels": labels, "history": history,
+            "comments": list_comments(engine, table_id, record_id)}
 
 
 async def record_page(request: Request) -> Response:
@@ -193,6 +195,19 @@ async def record_page(request: Request) -> Response:
                                       request.path_params["table_id"],
                                       request.path_params["record_id"], ui_locale(request))
     return render_ui(request, "pages/record.html", context)
+
+
+async def comment_endpoint(request: Request) -> Response:
+    """``POST /tables/{id}/records/{rid}/comments`` (form ``body``): add, back to the page."""
+    from tessera.access.context import acting_principal
+
+    table_id, record_id = request.path_params["table_id"], request.path_params["record_id"]
+    form = await request.form()
+    await run_in_threadpool(add_comment, request.app.state.engine, table_id, record_id,
+                            acting_principal().username, str(form.get("body") or ""))
+    return RedirectResponse(request.url_for("record_page", table_id=table_id,
+                                            record_id=record_id).path + "#comments",
+                            status_code=303)
 
 
 async def import_page(request: Request) -> Response:
@@ -207,4 +222,6 @@ VIEW_PAGE_ROUTES = [
     Route("/tables/{table_id:int}/calendar", calendar_page, name="table_calendar"),
     Route("/tables/{table_id:int}/form", form_page, methods=["GET", "POST"], name="table_form"),
     Route("/tables/{table_id:int}/records/{record_id:int}", record_page, name="record_page"),
+    Route("/tables/{table_id:int}/records/{record_id:int}/comments", comment_endpoint,
+          methods=["POST"], name="record_comments"),
 ]

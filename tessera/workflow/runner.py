@@ -287,12 +287,15 @@ class _Run:
                       f"(an earlier attempt did not confirm)", "warning")
         self._commit()        # "sending" is durable before the call
         output = spec.run(self._ctx(None, step_key), options)
-        conn = self._open()
-        conn.execute(sa.update(EFFECTS).where(EFFECTS.c.idempotency_key == key).values(
-            status="sent", detail=output, done_at=timebase.now()))
-        self._complete_step(conn, step_key, spec.name, output)
-        self._log(f"step {step_key} {spec.name} sent (key {key})")
-        self._commit()        # "sent" is durable right after it
+        # "sent" is durable right after the call, even if our lease ran out during it (then
+        # the step's compare-and-set decides who completes it): no hold in this transaction
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(EFFECTS).where(EFFECTS.c.idempotency_key == key).values(
+                status="sent", detail=output, done_at=timebase.now()))
+            self._complete_step(conn, step_key, spec.name, output)
+            self._log(f"step {step_key} {spec.name} sent (key {key})")
+            conn.execute(sa.insert(RUN_LOG), self._logs)
+            self._logs = []
         return output
 
     def _wait(self, step_key: str, action: dict[str, Any], done: dict[str, Any] | None) -> dict[str, Any]:

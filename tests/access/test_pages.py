@@ -40,7 +40,7 @@ PAGES: dict[str, str] = {
     "table_import": "OAECV", "table_kanban": "OAECV", "table_calendar": "OAECV",
     "table_form": "OAECV", "record_page": "OAECV", "dashboards": "OAECV", "automations": "OA",
     "login": PUBLIC, "setup": PUBLIC, "health": PUBLIC, "member_css": PUBLIC,
-    "member_page": PUBLIC, "member_qr": PUBLIC, "logout": "OAECVX",
+    "member_page": PUBLIC, "member_qr": PUBLIC, "logout": PUBLIC,
     "admin_audit": SITE_ADMIN, "admin_trash": SITE_ADMIN, "admin_trash_restore": SITE_ADMIN,
     "admin_trash_purge": SITE_ADMIN,
 }

@@ -160,7 +160,8 @@ def test_filter_sort_group_and_save_a_view(context, base) -> None:
     page.locator(".group-field").select_option(label="Stage")
     page.click(".panel .apply")
     page.locator(".group-chip").first.wait_for()
-    assert page.locator(".group-chip").all_inner_texts() == ["Active (2)", "Lapsed (1)"]
+    assert page.locator(".group-chip").all_inner_texts() == \
+        ["Active (2) Σ Age 97", "Lapsed (1) Σ Age 61"]
     names = [page.locator(f'.vg-body [aria-rowindex="{i}"] [aria-colindex="2"]').inner_text()
              for i in (2, 3, 4)]
     assert names == ["C", "B", "D"]
@@ -252,6 +253,11 @@ def test_record_page_history_and_links(context, base) -> None:
     assert linked.inner_text() == "Dr. Gao"
     assert page.locator("#history tr[data-action=update]").count() == 1
     assert "first" in page.locator("#history tr[data-action=update]").inner_text()
+    page.fill(".comment-form textarea", "Called back, booked for Friday")
+    with page.expect_navigation():
+        page.click(".comment-form button[type=submit]")
+    assert page.locator(".comment p").inner_text() == "Called back, booked for Friday"
+    assert "admin" in page.locator(".comment .meta").inner_text()
     linked.click()
     page.wait_for_url(re.compile(rf"/tables/{doctors['id']}/records/1$"))
 

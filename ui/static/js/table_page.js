@@ -91,7 +91,13 @@ async function refreshGroups() {
   for (const g of data.groups) {
     const at = start;
     const label = displayText(field, g.value, {}) || msg.empty;
+    const subtotals = Object.entries(g.sums || {}).filter(([, v]) => v !== null).map(([id, v]) => {
+      const f = config.fields.find((x) => String(x.id) === id);
+      return `Σ ${f ? f.name : id} ${Number.isInteger(v) ? v : v.toFixed(2)}`;
+    });
     const chip = el("button", { type: "button", class: "group-chip", "data-count": String(g.count) }, `${label} (${g.count})`);
+    if (subtotals.length) chip.title = subtotals.join(" · ");
+    if (subtotals.length) chip.append(el("span", { class: "subtotal" }, " " + subtotals.join(" · ")));
     chip.addEventListener("click", () => grid.jumpTo(at));
     groupBar.append(chip);
     start += g.count;
