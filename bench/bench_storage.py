@@ -572,18 +572,13 @@ def markdown(backend: str, res: dict[str, Any]) -> str:
         h = res[key]
         verdict = "met" if h["p50_ms"] <= 15 else "missed"
         lines.append(f"| {label} | {h['p50_ms']:.2f} ms ({h['p95_ms']:.2f}) | — | — | ≤ 15 ms | {verdict} |")
-    for label in ("asc", "desc"):
-        old = res.get(f"keyset_deep_page_{label}_single_statement")
-        if old:
-            lines.append(f"| before the fix: page at N/2, {label}, one NULLS LAST statement | "
-                         f"{old['p50_ms']:.2f} ms | — | — | ≤ 5 ms | "
-                         f"{'met' if old['p50_ms'] <= 5 else 'missed'} |")
-    for label in ("asc", "desc"):
-        uncached = res.get(f"keyset_deep_page_{label}_no_metadata_cache")
-        if uncached:
-            lines.append(f"| without the metadata cache: page at N/2, {label} | "
-                         f"{uncached['p50_ms']:.2f} ms | — | — | ≤ 5 ms | "
-                         f"{'met' if uncached['p50_ms'] <= 5 else 'missed'} |")
+    for suffix, what in (("single_statement", "before the fix: page at N/2, {}, one NULLS LAST statement"),
+                         ("no_metadata_cache", "without the metadata cache: page at N/2, {}")):
+        for label in ("asc", "desc"):
+            old = res.get(f"keyset_deep_page_{label}_{suffix}")
+            if old:
+                lines.append(f"| {what.format(label)} | {old['p50_ms']:.2f} ms | — | — | ≤ 5 ms | "
+                             f"{'met' if old['p50_ms'] <= 5 else 'missed'} |")
     if "http_wrk_deep_page" in res:
         w = res["http_wrk_deep_page"]
         lines.append(f"| HTTP deep keyset page, wrk -c32 | {w['requests_s']:,.0f} req/s, p50 {w['p50_ms']:.1f} ms,"

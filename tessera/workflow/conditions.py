@@ -58,9 +58,34 @@ def check_condition(conn: Connection, table: TableInfo, formula: str) -> None:
         raise ConditionError(formula, exc) from exc
 
 
+# (formula, day, dialect, id(table), id(t)) → (table, t, clause); the objects are kept so an
+# id reused by a later object can never match
+_CLAUSES: dict[tuple[Any, ...], tuple[TableInfo, Any, Any]] = {}
+_CLAUSES_MAX = 512
+
+
 def condition_clause(conn: Connection, table: TableInfo, node: A.Node | str, t: Any,
                      today: dt.date) -> Any:
-    """A SQL boolean clause: the formula is TRUE (errors and blanks count as false)."""
+    """A SQL boolean clause: the formula is TRUE (errors and blanks count as false).
+
+    Compiled clauses are cached per formula, day and table object: the catalog serves the
+    same ``TableInfo`` and ``sa_table`` objects while the schema is unchanged and new ones
+    after any change, so a hit is always current. A run's gate compiles its condition
+    once per worker and day instead of once per run (compiling costs about as much as the
+    query)."""
+    key = (node, today, conn.dialect.name, id(table), id(t))
+    hit = _CLAUSES.get(key)
+    if hit is not None and hit[0] is table and hit[1] is t:
+        return hit[2]
+    clause = _compile_clause(conn, table, node, t, today)
+    if len(_CLAUSES) >= _CLAUSES_MAX:
+        _CLAUSES.clear()
+    _CLAUSES[key] = (table, t, clause)
+    return clause
+
+
+def _compile_clause(conn: Connection, table: TableInfo, node: A.Node | str, t: Any,
+                    today: dt.date) -> Any:
     source = node if isinstance(node, str) else None
     schema = formula_schema(conn, table)
     try:

@@ -145,10 +145,12 @@ def test_build_an_automation_dry_run_and_see_its_run(context, sqlite_server, api
     assert "condition passes" in card.locator(".dry-result").inner_text()
     card.locator(".enable").click()
     page.locator(".automation .disable").wait_for()
+    # the record first, then the worker: its run comes from the outbox (no write races the
+    # worker on SQLite here)
+    rid = api("POST", f"/api/v1/tables/{table['id']}/records",
+              {"fields": {"Name": "Ms. Zhang"}})["id"]
     worker = start_embedded_worker(sqlite_server.engine)
     try:
-        rid = api("POST", f"/api/v1/tables/{table['id']}/records",
-                  {"fields": {"Name": "Ms. Zhang"}})["id"]
         card = page.locator(".automation", has_text="Welcome new leads")
         for _ in range(100):
             card.locator(".show-runs").click()

@@ -94,3 +94,13 @@ def test_views_dashboard_and_automations() -> None:
     recall = next(a for a in data["automations"] if a["key"] == "recall")
     assert recall["trigger"] == {"type": "condition_true", "options": {"formula": "{距上次到院天数} >= 180"}}
     assert '"纠纷"' in recall["condition"]
+
+
+def test_readme_explains_every_rule() -> None:
+    """Each formula field and automation of the pack has its place in the admins' README."""
+    readme = (PACK / "README.md").read_text(encoding="utf-8")
+    names = [f["name"] for t in pack_data()["tables"] for f in t.get("fields", [])
+             if f["type"] == "formula" and t["key"] in ("customers", "services")]
+    names += [a["name"] for a in pack_data()["automations"]]
+    missing = [n for n in names if n not in readme]
+    assert not missing, f"apps/clinic_crm/README.md does not mention {missing}"

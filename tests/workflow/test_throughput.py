@@ -190,3 +190,30 @@ def test_a_run_reserved_by_a_live_worker_is_left_alone(clinic) -> None:
     stats = wf.Worker(clinic.engine, worker_id="me").run_once()
     assert stats.statuses == {"succeeded": 2}
     assert sorted(_statuses(clinic, aid)) == ["queued", "succeeded", "succeeded"]
+
+
+
+@pytest.mark.parametrize("grade, matches", [("金", False), ("", True)])
+def test_compiled_conditions_are_cached_until_the_schema_changes(clinic, grade, matches) -> None:
+    from tessera import schema_ops as schema
+    from tessera.schema.catalog import sa_table
+    from tessera.workflow.conditions import ConditionError, condition_clause, true_ids
+
+    plain, graded = "{积分} > 5", 'AND({积分} > 5, {等级} = "")'
+    rid = clinic.add_customer(姓名="x", 积分=9)
+    today = dt.date(2025, 3, 1)
+    table = schema.get_table(clinic.engine, clinic.customers.id)
+    with clinic.engine.connect() as conn:
+        first = condition_clause(conn, table, plain, sa_table(table), today)
+        assert condition_clause(conn, table, plain, sa_table(table), today) is first
+        assert true_ids(conn, table, plain, today=today, ids=[rid]) == {rid}
+        with pytest.raises(ConditionError):       # 等级 does not exist yet
+            condition_clause(conn, table, graded, sa_table(table), today)
+    schema.add_field(clinic.engine, clinic.customers.id, "等级", "text")
+    clinic.records.update(clinic.customers.id, rid, {"等级": grade}, actor="alice")
+    changed = schema.get_table(clinic.engine, clinic.customers.id)
+    assert changed is not table
+    with clinic.engine.connect() as conn:
+        assert condition_clause(conn, changed, plain, sa_table(changed), today) is not first
+        found = true_ids(conn, changed, graded, today=today, ids=[rid])
+    assert found == ({rid} if matches else set())
