@@ -12,7 +12,7 @@ from tessera.errors import NotFoundError
 from tessera.schema.catalog import BaseInfo, FieldInfo, TableInfo, get_field, transaction
 
 __all__ = ["principal_of", "visible_bases", "visible_table", "visible_field", "adopt_base",
-           "list_visible_bases", "require_base"]
+           "list_visible_bases", "require_base", "require_record"]
 
 
 def principal_of(call: Any) -> Principal:
@@ -62,3 +62,17 @@ def require_base(bind: Any, action: str, base_id: int, principal: Principal | No
 
     with transaction(bind) as conn:
         return require(conn, resolve(principal), action, base_id)
+
+
+def require_record(bind: Any, action: str, table_id: int, record_id: int,
+                   principal: Principal | None = None) -> None:
+    """Check ``action`` on a table and that the record is within the (acting) principal's row
+    rule (403 without the role, 404 for a record it may not see)."""
+    from tessera.access.context import resolve
+
+    with transaction(bind) as conn:
+        scope = table_scope(conn, resolve(principal), table_id, action)
+        scope.check_visible(conn, [record_id])
+        from tessera.records import RecordService
+
+        RecordService(conn, principal=SYSTEM).get(table_id, record_id)  # 404 when deleted

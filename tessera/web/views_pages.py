@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from tessera import schema_ops as schema
+from tessera.access.api_views import require_record
 from tessera.access.context import acting_principal
 from tessera.access.scope import table_scope
 from tessera.errors import RecordValidationError
@@ -202,6 +203,9 @@ async def comment_endpoint(request: Request) -> Response:
     from tessera.access.context import acting_principal
 
     table_id, record_id = request.path_params["table_id"], request.path_params["record_id"]
+    # commenters and up, on records within their row rule (tessera.access)
+    await run_in_threadpool(require_record, request.app.state.engine, "records.comment",
+                            table_id, record_id)
     form = await request.form()
     await run_in_threadpool(add_comment, request.app.state.engine, table_id, record_id,
                             acting_principal().username, str(form.get("body") or ""))

@@ -137,3 +137,13 @@ def test_imported_file_values_are_inert(client: TestClient, engine: Engine,
     page = _page(client, people["owner"], f"/tables/{t.id}")
     assert XSS not in page
     _tables_survive(engine)
+
+
+def test_comments_are_shown_escaped(client: TestClient, hostile: dict[str, Any],
+                                    people: dict[str, Person]) -> None:
+    t, rid = hostile["table"], hostile["ids"][0]
+    posted = client.post(f"/tables/{t.id}/records/{rid}/comments", data={"body": XSS + IMG},
+                         headers=people["owner"].headers, follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    page = _page(client, people["owner"], f"/tables/{t.id}/records/{rid}")
+    assert XSS not in page and IMG not in page and str(escape(XSS)) in page

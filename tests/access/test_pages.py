@@ -38,13 +38,15 @@ PAGES: dict[str, str] = {
     "grid_update": "OAE", "grid_create": "OAE", "grid_delete": "OAE", "grid_undo": "OAE",
     "table_events": "OAECV", "formula_functions": "OAECVX", "formula_analyze": "OA",
     "table_import": "OAECV", "table_kanban": "OAECV", "table_calendar": "OAECV",
-    "table_form": "OAECV", "record_page": "OAECV", "dashboards": "OAECV", "automations": "OA",
+    "table_form": "OAECV", "record_page": "OAECV", "record_comments": "OAEC",
+    "dashboards": "OAECV", "automations": "OA",
     "login": PUBLIC, "setup": PUBLIC, "health": PUBLIC, "member_css": PUBLIC,
     "member_page": PUBLIC, "member_qr": PUBLIC, "logout": PUBLIC,
     "admin_audit": SITE_ADMIN, "admin_trash": SITE_ADMIN, "admin_trash_restore": SITE_ADMIN,
     "admin_trash_purge": SITE_ADMIN,
 }
-ROW_PAGES = {"record_page": 404, "grid_update": 404, "grid_delete": 404, "grid_block": 200}
+ROW_PAGES = {"record_page": 404, "record_comments": 404, "grid_update": 404, "grid_delete": 404,
+             "grid_block": 200}
 _n = itertools.count(1)
 
 
@@ -102,6 +104,8 @@ def _build(world: World, name: str, role: str, which: str) -> Req:
         "table_calendar": lambda: Req("GET", f"/tables/{c}/calendar"),
         "table_form": lambda: Req("GET", f"/tables/{c}/form"),
         "record_page": lambda: Req("GET", f"/tables/{c}/records/{row()}"),
+        "record_comments": lambda: Req("POST", f"/tables/{c}/records/{row()}/comments", ok=303,
+                                       data={"body": "<b>请回电</b>"}),
         "dashboards": lambda: Req("GET", f"/bases/{b}/dashboards"),
         "automations": lambda: Req("GET", f"/bases/{b}/automations"),
         "login": lambda: Req("GET", "/login"),
@@ -168,8 +172,8 @@ def test_page_matrix(world: World, client: TestClient, name: str, role: str,
     headers = {"Accept": "text/html" if req.method == "GET" else "application/json"}
     if role in world.people:
         headers.update(world.person(role).headers)
-    response = client.request(req.method, req.path, json=req.json, params=req.params,
-                              headers=headers)
+    response = client.request(req.method, req.path, json=req.json, data=req.data,
+                              params=req.params, headers=headers)
     if expected == -1:  # public: the same answer whoever asks
         expected = client.request(req.method, req.path, json=req.json, params=req.params,
                                   headers={"Accept": headers["Accept"]}).status_code
