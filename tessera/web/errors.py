@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tessera.errors import TesseraError
+from tessera.formula.errors import FormulaError
 from tessera.web.i18n import request_locale
 from tessera.web.rendering import render_page
 from tessera.web.responses import json_response
@@ -83,6 +84,28 @@ async def overflow_error(request: Request, exc: Exception) -> Response:
     return _render(request, 400, error_body("value_out_of_range", message))
 
 
+async def formula_error(request: Request, exc: Exception) -> Response:
+    """A formula that does not check (sent as a field's options, a filter, a rule): 400 with
+    the position, so a client can underline the exact spot."""
+    assert isinstance(exc, FormulaError)
+    zh = request_locale(request) == "zh"
+    message = exc.message_for("zh-CN" if zh else "en")
+    return _render(request, 400, error_body("formula_error", message, exc.to_dict()))
+
+
+async def busy_error(request: Request, exc: Exception) -> Response:
+    """SQLite answers "database is locked" when another writer held it past busy_timeout:
+    the request changed nothing, so the client may simply send it again."""
+    if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+        return await internal_error(request, exc)
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    zh = request_locale(request) == "zh"
+    message = ("数据库正忙（另一项写入尚未完成），未做任何修改，请稍后重试。" if zh else
+               "The database is busy with another write; nothing was changed. "
+               "Try again in a moment.")
+    return _render(request, 503, error_body("database_busy", message), {"retry-after": "1"})
+
+
 async def internal_error(request: Request, exc: Exception) -> Response:
     log.exception("internal error on %s %s", request.method, request.url.path)
     zh = request_locale(request) == "zh"
@@ -98,5 +121,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     sqlalchemy.exc.IntegrityError: integrity_error,
     OverflowError: overflow_error,
     sqlalchemy.exc.DataError: overflow_error,
+    sqlalchemy.exc.OperationalError: busy_error,
+    FormulaError: formula_error,
     Exception: internal_error,
 }

@@ -131,3 +131,17 @@ def test_views_crud_and_records_through_view(client, table) -> None:
     assert client.get(f"{API}/views/{view['id']}").status_code == 404
     assert client.get(f"{API}/views/{view['id']}/records").status_code == 404
     assert client.get(f"{API}/tables/999/views").status_code == 404
+
+
+def test_bad_formula_is_a_400_with_its_position(client, table) -> None:
+    for formula, code, column in [("{Nope} + 1", "reference.unknown_field", 1),
+                                  ("1 + (2", "syntax.unclosed_paren", 7)]:
+        response = client.post(f"{API}/tables/{table['id']}/fields", json={
+            "name": "F", "type": "formula", "options": {"formula": formula}})
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["code"] == "formula_error"
+        assert error["details"]["column"] == column
+        assert error["details"]["code"].split(".")[0] == code.split(".")[0]
+    assert [f["name"] for f in client.get(f"{API}/tables/{table['id']}").json()["fields"]
+            if f["name"] == "F"] == []
