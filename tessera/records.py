@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from tessera.auth.principal import Principal
 from tessera.bulkwrite import insert_many
 from tessera.errors import FieldValueError, NotFoundError, RecordValidationError
 from tessera.fields.computed import error_column_name, has_error_column
-from tessera.fields.sqltypes import utcnow
+from tessera.fields.sqltypes import format_utc, utcnow
 from tessera.fields.user import user_directory
 from tessera.schema.catalog import (
     Bind,
@@ -106,9 +107,11 @@ def records_to_dicts(table: TableInfo, rows: Sequence[Any],
 
 
 def _json_time(value: Any) -> Any:
-    from tessera.fields.sqltypes import format_utc
-
-    return None if value is None else format_utc(value)
+    if value is None:
+        return None
+    if value.tzinfo is UTC:  # what UtcDateTime reads: isoformat is twice as fast as strftime
+        return value.isoformat()[:19] + "Z"
+    return format_utc(value)
 
 
 class RecordService:
