@@ -50,7 +50,7 @@ def _fresh_url(backend: str, pg_server: str | None, name: str) -> str:
         path.unlink(missing_ok=True)
         return f"sqlite:///{path}"
     assert pg_server is not None
-    name = f"bench_wf_{int(time.time())}"
+    name = f"bench_wf_{name}_{int(time.time())}"   # sweep and runs may start in the same second
     admin = sa.create_engine(pg_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
