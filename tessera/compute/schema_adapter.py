@@ -73,7 +73,8 @@ def current_row(conn: Connection, table: TableInfo, where: Any = None, *, name: 
     """The current record as a derived table over ``table`` (only rows matching ``where``,
     a function of the source alias), with every readable column in formula representation
     (and the error columns of computed fields)."""
-    columns = sorted({(f.column or "", f.value_kind) for f in readable_fields(table)})
+    # An autonumber field reads the record id itself, which is selected anyway.
+    columns = sorted({(f.column or "", f.value_kind) for f in readable_fields(table)} - {("id", "number")})
     errors = sorted(error_column_name(c) for c in computed_columns(table))
     src = sa.table(table.physical_name, sa.column("id"), *[sa.column(c) for c, _ in columns],
                    *[sa.column(c) for c in errors]).alias("src")

@@ -146,3 +146,16 @@ def test_lookup_fields_filter_as_text(clinic, op, value, expected):
     page = query_records(clinic.engine, clinic.visits,
                          filter={"field": "Customer age", "op": op, "value": value})
     assert {r["fields"]["Name"] for r in page.rows} == expected
+
+
+@pytest.mark.parametrize("formula, expected", [
+    ('"C" & {No}', ["C1", "C2"]),
+    ("{No} * 2 + 0.5", [2.5, 4.5]),
+    ('TEXT({No}, "000")', ["001", "002"]),
+])
+def test_formulas_read_autonumber_fields(engine, svc, formula, expected):
+    base = schema.create_base(engine, "Auto").id
+    table = schema.create_table(engine, base, "T", fields=[schema.FieldSpec("No", "autonumber")])
+    ids = [svc.create(table.id, {"Name": n})["id"] for n in ("a", "b")]
+    schema.add_field(engine, table.id, "F", "formula", {"formula": formula})
+    assert [svc.get(table.id, rid)["fields"]["F"] for rid in ids] == expected
