@@ -66,6 +66,10 @@ class View(Model):
     sorts: Mapped[list[Any]] = mapped_column(JsonValue, default=list)
     hidden_fields: Mapped[list[Any]] = mapped_column(JsonValue, default=list)
     position: Mapped[int] = mapped_column(default=0)
+    # how the view is shown (tessera.schema.view_layout.VIEW_KINDS) and its layout
+    # (group_by, fields, stack_field, date_field, row_height); see docs/storage.md
+    kind: Mapped[str] = mapped_column(sa.String(20), default="grid", server_default="grid")
+    layout: Mapped[dict[str, Any] | None] = mapped_column(JsonValue, nullable=True)
 
 
 class ChangeSet(Model):

@@ -100,7 +100,8 @@ def delete_view(bind: Bind, view_id: int, *, principal: Principal = SYSTEM) -> i
         view = schema.get_view(conn, view_id)
         table = schema.get_table(conn, view.table_id)
         snapshot = {"name": view.name, "filters": view.filters, "sorts": view.sorts,
-                    "hidden_fields": list(view.hidden_fields), "position": view.position}
+                    "hidden_fields": list(view.hidden_fields), "position": view.position,
+                    "kind": view.kind, "layout": view.layout}
         schema.delete_view(conn, view_id)
         return _keep(conn, principal, "view", base_id=table.base_id, table_id=table.id,
                      target_id=view_id, label=f"{table.name} / {view.name}", snapshot=snapshot)
@@ -176,7 +177,8 @@ def delete_table(bind: Bind, table_id: int, *, principal: Principal = SYSTEM) ->
                         for rid in ids},
             "links": list(links.values()),
             "views": [{"name": v.name, "filters": v.filters, "sorts": v.sorts,
-                       "hidden_fields": list(v.hidden_fields)}
+                       "hidden_fields": list(v.hidden_fields), "kind": v.kind,
+                       "layout": v.layout}
                       for v in schema.list_views(conn, table_id)],
         }
         schema.delete_table(conn, table_id)
@@ -229,8 +231,15 @@ def _create_view(conn: Connection, table_id: int, snap: Mapping[str, Any],
     view = schema.create_view(conn, table_id, snap["name"],
                               filters=_remap_view_settings(snap.get("filters"), ids),
                               sorts=_remap_view_settings(snap.get("sorts") or [], ids),
-                              hidden_fields=hidden)
+                              hidden_fields=hidden, kind=snap.get("kind") or "grid",
+                              layout=_remap_layout(snap.get("layout") or {}, ids))
     return view.id
+
+
+def _remap_layout(layout: Mapping[str, Any], ids: Mapping[int, int]) -> dict[str, Any]:
+    """A view layout's field ids (lists and single ids) moved to the restored fields' ids."""
+    return {k: [ids.get(i, i) for i in v] if isinstance(v, list) else
+            ids.get(v, v) if isinstance(v, int) else v for k, v in layout.items()}
 
 
 def _restore_view(conn: Connection, item: sa.Row, principal: Principal) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from tessera.api.schemas import (
     NAME,
     RECORD_ID,
     SORT,
+    VIEW_KIND,
+    VIEW_LAYOUT,
     list_of,
     ref,
 )
@@ -44,7 +46,8 @@ FIELD_SPEC = _obj(["name", "type"], {"name": NAME,
                                      "options": {"type": "object"}})
 RECORD_BODY = _obj(["fields"], {"fields": FIELD_VALUES})
 VIEW_PROPS = {"name": NAME, "filters": {"anyOf": [FILTER, {"type": "null"}]}, "sorts": SORT,
-              "hidden_fields": {"type": "array", "items": {"type": "integer"}}}
+              "hidden_fields": {"type": "array", "items": {"type": "integer"}},
+              "kind": VIEW_KIND, "layout": VIEW_LAYOUT}
 
 FILTER_PARAM = Param("filter", FILTER, "a filter as JSON, e.g. "
                      '{"field": "Age", "op": ">", "value": 30}', json=True)
@@ -160,7 +163,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     _r("GET", "/views/{view_id:int}", views.get_view, "Get a view", V, ref("View"),
        errors=(404,)),
     _r("PATCH", "/views/{view_id:int}", views.update_view,
-       "Change a view's name, filters, sorts or hidden fields", V, ref("View"),
+       "Change a view's name, filters, sorts, hidden fields, kind or layout", V, ref("View"),
        body=_obj([], VIEW_PROPS, minProperties=1), errors=(400, 404, 409)),
     _r("DELETE", "/views/{view_id:int}", views.delete_view, "Delete a view", V, None,
        status=204, errors=(404,)),

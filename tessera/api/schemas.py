@@ -10,7 +10,7 @@ from typing import Any
 from tessera.fields import REGISTRY
 
 __all__ = ["COMPONENTS", "ref", "list_of", "FIELD_TYPES", "NAME", "FILTER", "SORT",
-           "FIELD_VALUES", "RECORD_ID"]
+           "FIELD_VALUES", "RECORD_ID", "VIEW_KIND", "VIEW_LAYOUT"]
 
 JsonSchema = dict[str, Any]
 
@@ -37,6 +37,22 @@ SORT: JsonSchema = {
     "items": {"type": "object", "required": ["field"], "additionalProperties": False,
               "properties": {"field": FIELD_REF,
                              "direction": {"type": "string", "enum": ["asc", "desc"]}}},
+}
+VIEW_KIND: JsonSchema = {"type": "string", "enum": ["grid", "kanban", "calendar", "form"],
+                         "description": "how the view is shown (default grid)"}
+VIEW_LAYOUT: JsonSchema = {
+    "type": "object", "additionalProperties": False,
+    "description": "presentation settings (see docs/storage.md, views); field references "
+                   "are stored and returned as field ids",
+    "properties": {
+        "group_by": {"type": "array", "items": FIELD_REF, "maxItems": 3,
+                     "description": "fields the grid groups by, outermost first"},
+        "fields": {"type": "array", "items": FIELD_REF,
+                   "description": "column / card order (unlisted fields follow)"},
+        "stack_field": {**FIELD_REF, "description": "the single select a kanban stacks by"},
+        "date_field": {**FIELD_REF, "description": "the date/datetime field of a calendar"},
+        "row_height": {"type": "string", "enum": ["short", "medium", "tall", "extra"]},
+    },
 }
 FIELD_VALUES: JsonSchema = {"type": "object",
                             "description": "values keyed by field name, field id or 'f_<id>'"}
@@ -72,12 +88,14 @@ COMPONENTS: dict[str, JsonSchema] = {
     },
     "View": {
         "type": "object",
-        "required": ["id", "table_id", "name", "filters", "sorts", "hidden_fields", "position"],
+        "required": ["id", "table_id", "name", "filters", "sorts", "hidden_fields", "position",
+                     "kind", "layout"],
         "properties": {"id": {"type": "integer"}, "table_id": {"type": "integer"},
                        "name": {"type": "string"}, "filters": {"type": ["object", "null"]},
                        "sorts": {"type": "array", "items": {"type": "object"}},
                        "hidden_fields": {"type": "array", "items": {"type": "integer"}},
-                       "position": {"type": "integer"}},
+                       "position": {"type": "integer"}, "kind": VIEW_KIND,
+                       "layout": VIEW_LAYOUT},
     },
     "Record": {
         "type": "object", "required": ["id", "created_at", "updated_at", "fields"],

@@ -92,7 +92,8 @@ class Builder:
         live = self.tr.view(spec)
         view = schema.create_view(self.conn, live["table_id"], live["name"],
                                   filters=live["filters"], sorts=live["sorts"],
-                                  hidden_fields=live["hidden_fields"])
+                                  hidden_fields=live["hidden_fields"], kind=live["kind"],
+                                  layout=live["layout"])
         self.ids.views[spec["key"]] = view.id
         return view.id
 

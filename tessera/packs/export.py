@@ -138,12 +138,30 @@ class _Exporter:
         keyed = [(self.keys.key("views", v.id, v.name), v) for v in live]
         for key, v in sorted(keyed, key=lambda kv: (rank.get(kv[0], len(rank)), kv[1].id)):
             out.append({"key": key, "table": self.table_keys[v.table_id], "name": v.name,
-                        **_extras(snap.get(key), "type", "labels", "description",
-                                  "group_by", "fields"),
+                        "type": v.kind, **_extras(snap.get(key), "labels", "description"),
                         "filter": self.filter(v.filters) if v.filters else None,
                         "sort": [{**s, "field": self.field_name(s.get("field"))}
                                  for s in v.sorts],
+                        **self.view_layout(v.kind, v.layout),
                         "hidden": [self.field_name(i) for i in v.hidden_fields]})
+        return out
+
+    def view_layout(self, kind: str, layout: Mapping[str, Any]) -> dict[str, Any]:
+        """The layout with field names (the inverse of Translator.layout): one grouping field
+        as itself, and a kanban's stack field left out when it is its only group_by."""
+        groups = [self.field_name(i) for i in layout.get("group_by", [])]
+        out: dict[str, Any] = {}
+        if groups:
+            out["group_by"] = groups[0] if len(groups) == 1 else groups
+        stack = layout.get("stack_field")
+        if stack is not None and not (kind == "kanban" and layout.get("group_by") == [stack]):
+            out["stack_field"] = self.field_name(stack)
+        if layout.get("date_field") is not None:
+            out["date_field"] = self.field_name(layout["date_field"])
+        if layout.get("row_height"):
+            out["row_height"] = layout["row_height"]
+        if layout.get("fields"):
+            out["fields"] = [self.field_name(i) for i in layout["fields"]]
         return out
 
     def dashboards(self) -> list[dict[str, Any]]:

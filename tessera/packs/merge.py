@@ -130,7 +130,10 @@ def keyed_forms(pack: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
             "filter": k.filter(table, v.get("filter")),
             "sort": [{"field": k.ref(table, s["field"]), "direction": s["direction"]}
                      for s in v.get("sort", [])],
-            "group_by": k.ref(table, v.get("group_by")) if v.get("group_by") else None,
+            "group_by": _keyed_group(k, table, v.get("group_by")),
+            **{n: k.ref(table, v[n]) if v.get(n) else None
+               for n in ("stack_field", "date_field")},
+            "row_height": v.get("row_height"),
             "hidden": [k.ref(table, h) for h in v.get("hidden", [])],
             "fields": [k.ref(table, h) for h in v.get("fields", [])]}
     for d in pack.get("dashboards", []):
@@ -145,6 +148,13 @@ def keyed_forms(pack: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
             **{n: a.get(n) for n in ("name", "table", "trigger", "condition", "enabled")},
             "actions": [_keyed_action(index, x) for x in a.get("actions", [])]}
     return forms
+
+
+def _keyed_group(k: _Keyer, table: PackTable | None, group: Any) -> Any:
+    """A view's ``group_by`` (one field or a list) with field names replaced by keys."""
+    if isinstance(group, list):
+        return [k.ref(table, g) for g in group]
+    return k.ref(table, group) if group else None
 
 
 def _keyed_action(index: PackIndex, action: Mapping[str, Any]) -> dict[str, Any]:

@@ -113,10 +113,19 @@ def _view(spec: Mapping[str, Any], locales: Mapping[str, Mapping[str, Any]]) -> 
                     "type": spec.get("type") or "grid",
                     "labels": _labels(spec, _overlay_labels(locales, "views", key)),
                     "description": spec.get("description"), "filter": spec.get("filter"),
-                    "sort": sort, "group_by": spec.get("group_by"),
+                    "sort": sort, "group_by": _group_by(spec.get("group_by")),
+                    "stack_field": spec.get("stack_field"), "date_field": spec.get("date_field"),
+                    "row_height": spec.get("row_height"),
                     "hidden": list(spec.get("hidden") or []),
                     "fields": list(spec.get("fields") or [])},
                    keep=("key", "table", "name", "type"))
+
+
+def _group_by(value: Any) -> Any:
+    """One grouping field is written as the field itself, several as a list."""
+    if isinstance(value, list) and len(value) == 1:
+        return value[0]
+    return value
 
 
 def _widget(spec: Mapping[str, Any]) -> dict[str, Any]:

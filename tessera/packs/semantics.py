@@ -113,10 +113,30 @@ class _Checker:
                     if f is not None and f.is_primary and name == "hidden":
                         self.add((*base, name, j), "the primary field cannot be hidden.",
                                  "主字段不能隐藏。")
-            if v.get("group_by"):
-                self.field((*base, "group_by"), table, v["group_by"])
+            group = v.get("group_by")
+            if isinstance(group, list):
+                for j, ref in enumerate(group):
+                    self.field((*base, "group_by", j), table, ref)
+            elif group:
+                self.field((*base, "group_by"), table, group)
+            self.layout_field(base, table, v, "stack_field", ("single_select",),
+                              "a kanban stacks by a single select field",
+                              "看板只能按单选字段分列")
+            self.layout_field(base, table, v, "date_field", ("date", "datetime"),
+                              "a calendar needs a date or datetime field",
+                              "日历需要日期或日期时间字段")
             if v.get("filter"):
                 self.view_filter((*base, "filter"), table, v["filter"])
+
+    def layout_field(self, base: Path_, table: PackTable, view: Any, key: str,
+                     types: tuple[str, ...], why_en: str, why_zh: str) -> None:
+        """``stack_field`` / ``date_field``: the field exists and has the type the kind needs."""
+        if view.get(key) is None:
+            return
+        f = self.field((*base, key), table, view[key])
+        if f is not None and f.type not in types:
+            self.add((*base, key), f"field {f.name!r} is a {f.type} field; {why_en}.",
+                     f"字段「{f.name}」是 {f.type} 类型，{why_zh}。")
 
     def view_filter(self, path: Path_, table: PackTable, node: Any) -> None:
         """Field references first (positioned), then the operators through the query layer."""

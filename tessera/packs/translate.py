@@ -106,7 +106,29 @@ class Translator:
                 "filters": self.filter(table, spec["filter"]) if spec.get("filter") else None,
                 "sorts": [{"field": self.field_id(table, s["field"]), "direction": s["direction"]}
                           for s in spec.get("sort", [])],
-                "hidden_fields": [self.field_id(table, r) for r in spec.get("hidden", [])]}
+                "hidden_fields": [self.field_id(table, r) for r in spec.get("hidden", [])],
+                "kind": spec.get("type") or "grid", "layout": self.layout(table, spec)}
+
+    def layout(self, table: PackTable, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """The view's layout (tessera.schema.view_layout) with live field ids. A kanban that
+        names only ``group_by`` stacks by it when it is a single select."""
+        group = spec.get("group_by")
+        groups = group if isinstance(group, list) else [group] if group else []
+        out: dict[str, Any] = {}
+        if groups:
+            out["group_by"] = [self.field_id(table, r) for r in groups]
+        if spec.get("fields"):
+            out["fields"] = [self.field_id(table, r) for r in spec["fields"]]
+        stack = spec.get("stack_field")
+        if stack is None and spec.get("type") == "kanban" and len(groups) == 1 \
+                and self.pack_field(table, groups[0]).type == "single_select":
+            stack = groups[0]
+        for key, ref in (("stack_field", stack), ("date_field", spec.get("date_field"))):
+            if ref is not None:
+                out[key] = self.field_id(table, ref)
+        if spec.get("row_height"):
+            out["row_height"] = spec["row_height"]
+        return out
 
     def widget(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         table = self.index.tables[spec["table"]]

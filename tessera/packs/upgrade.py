@@ -201,7 +201,8 @@ class _Applier:
     def update_view(self, view_id: int, spec: dict[str, Any]) -> None:
         live = self.b.tr.view(spec)
         schema.update_view(self.conn, view_id, name=live["name"], filters=live["filters"] or {},
-                           sorts=live["sorts"], hidden_fields=live["hidden_fields"])
+                           sorts=live["sorts"], hidden_fields=live["hidden_fields"],
+                           kind=live["kind"], layout=live["layout"])
 
     def update_dashboard(self, board_id: int, spec: dict[str, Any]) -> None:
         dashboards.update_dashboard(self.conn, board_id, name=spec["name"],

@@ -151,11 +151,14 @@ class ViewInfo:
     sorts: list[dict[str, Any]]
     hidden_fields: list[int]
     position: int
+    kind: str = "grid"  # grid | kanban | calendar | form (tessera.schema.view_layout)
+    layout: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "table_id": self.table_id, "name": self.name,
                 "filters": self.filters, "sorts": self.sorts,
-                "hidden_fields": self.hidden_fields, "position": self.position}
+                "hidden_fields": self.hidden_fields, "position": self.position,
+                "kind": self.kind, "layout": self.layout}
 
 
 B, T, F, V = m.Base.__table__, m.Table.__table__, m.Field.__table__, m.View.__table__
@@ -303,7 +306,8 @@ def get_field(bind: Bind, field_id: int) -> FieldInfo:
 
 def _view(row: Any) -> ViewInfo:
     return ViewInfo(row.id, row.table_id, row.name, row.filters, list(row.sorts or []),
-                    list(row.hidden_fields or []), row.position)
+                    list(row.hidden_fields or []), row.position, row.kind or "grid",
+                    dict(row.layout or {}))
 
 
 def get_view(bind: Bind, view_id: int) -> ViewInfo:

@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from tessera import schema_ops as schema
@@ -25,6 +25,7 @@ from tessera.web.designer import DESIGNER_ROUTES
 from tessera.web.grid import GRID_ROUTES
 from tessera.web.rendering import render_page
 from tessera.web.ui_i18n import js_messages, render_ui, set_language, ui_locale
+from tessera.web.view_layouts import view_path
 from tessera.web.views_pages import VIEW_PAGE_ROUTES, table_nav
 
 __all__ = ["PAGE_ROUTES", "GRID_PAGE_SIZE", "cell_text", "field_types"]
@@ -64,9 +65,12 @@ async def table_page(request: Request) -> Response:
                                       view_id)
     locale = ui_locale(request)
     view = context["view"]
+    if view is not None and view.kind != "grid":  # a kanban/calendar/form view opens there
+        return RedirectResponse(view_path(request, view), status_code=303)
     state = {"filters": view.filters or None, "sorts": view.sorts or [],
-             "hidden_fields": view.hidden_fields} if view else \
-        {"filters": None, "sorts": [], "hidden_fields": []}
+             "hidden_fields": view.hidden_fields, "kind": view.kind,
+             "layout": view.layout} if view else \
+        {"filters": None, "sorts": [], "hidden_fields": [], "kind": "grid", "layout": {}}
     config = {
         "tableId": context["table"].id, "baseId": context["base"].id,
         "viewId": view.id if view else None, "locale": locale,

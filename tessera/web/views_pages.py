@@ -23,10 +23,11 @@ from tessera.access.scope import table_scope
 from tessera.errors import RecordValidationError
 from tessera.query import query_records
 from tessera.records import RecordService
-from tessera.schema.catalog import FieldInfo, TableInfo
+from tessera.schema.catalog import FieldInfo, TableInfo, ViewInfo
 from tessera.web.comments import add_comment, list_comments
-from tessera.web.grid import link_labels
+from tessera.web.grid import group_counts, link_labels
 from tessera.web.ui_i18n import render_ui, ui_locale
+from tessera.web.view_layouts import layout_field, layout_fields, save_button, with_view_filter
 
 __all__ = ["VIEW_PAGE_ROUTES", "table_nav", "form_fields", "month_grid"]
 
@@ -54,28 +55,71 @@ def _pick(table: TableInfo, types: tuple[str, ...], wanted: str | None) -> Field
 
 
 # --- kanban ------------------------------------------------------------------------------
-def _kanban(engine: Any, table_id: int, wanted: str | None) -> dict[str, Any]:
-    context = table_nav(engine, table_id)
-    table = context["table"]
-    stack = _pick(table, ("single_select",), wanted)
+def _stack(table: TableInfo, layout: dict[str, Any], wanted: str | None) -> FieldInfo | None:
+    """``?field=`` first, then the view's stack field, then its first group_by field (any
+    groupable field, e.g. a text formula: stacks by its values), then the first select."""
+    if wanted is None:
+        saved = layout_field(table, layout, "stack_field")
+        if saved is not None:
+            return saved
+        grouped = layout_fields(table, layout.get("group_by", [])[:1])
+        if grouped:
+            return grouped[0]
+    return _pick(table, ("single_select",), wanted)
+
+
+def _stack_values(engine: Any, table_id: int, stack: FieldInfo, where: Any) -> list[Any]:
+    if stack.type == "single_select":
+        return [c["label"] for c in stack.options.get("choices", [])]
+    groups = group_counts(engine, table_id, stack.id, filter=where)
+    return [g["value"] for g in groups if g["value"] is not None]
+
+
+def _kanban(engine: Any, table_id: int, wanted: str | None, view_id: int | None
+            ) -> dict[str, Any]:
+    context = table_nav(engine, table_id, view_id)
+    table, view = context["table"], context["view"]
+    layout = dict(view.layout) if view is not None else {}
+    stack = _stack(table, layout, wanted)
+    where = with_view_filter(view, None)
     columns = []
     if stack is not None:
-        labels = [c["label"] for c in stack.options.get("choices", [])]
-        for label in [*labels, None]:
+        for label in [*_stack_values(engine, table_id, stack, where), None]:
             spec = ({"field": stack.id, "op": "=", "value": label} if label is not None
                     else {"field": stack.id, "op": "is_empty"})
-            page = query_records(engine, table_id, filter=spec, limit=KANBAN_CARDS, key="id")
+            page = query_records(engine, table_id, filter=with_view_filter(view, spec),
+                                 sort=view.sorts if view and view.sorts else None,
+                                 limit=KANBAN_CARDS, key="id")
             columns.append({"label": label, "total": page.total, "cards": page.rows})
     primary = table.primary_field
-    shown = [f for f in table.fields if f is not stack and f is not primary][:3]
-    return {**context, "active": "kanban", "stack": stack, "columns": columns, "primary": primary, "shown": shown,
-            "selects": [f for f in table.fields if f.type == "single_select"]}
+    # the view's card fields, or the first three besides the stack and the primary field
+    chosen = [f for f in layout_fields(table, layout.get("fields"))
+              if f is not stack and f is not primary]
+    shown = chosen or [f for f in table.fields if f is not stack and f is not primary][:3]
+    selects = [f for f in table.fields if f.type == "single_select"]
+    if stack is not None and stack not in selects:
+        selects.append(stack)
+    if stack is not None and stack.type == "single_select":
+        layout["stack_field"] = stack.id
+    elif stack is not None:
+        layout.pop("stack_field", None)
+        layout["group_by"] = [stack.id, *[g for g in layout.get("group_by", [])
+                                          if g != stack.id]]
+    return {**context, "active": "kanban", "stack": stack, "columns": columns,
+            "primary": primary, "shown": shown, "selects": selects,
+            "draggable": stack is not None and stack.type == "single_select",
+            "save": save_button(view, "kanban", layout)}
+
+
+def _view_id(request: Request) -> int | None:
+    raw = request.query_params.get("view", "")
+    return int(raw) if raw.isdigit() else None
 
 
 async def kanban_page(request: Request) -> Response:
     context = await run_in_threadpool(_kanban, request.app.state.engine,
                                       request.path_params["table_id"],
-                                      request.query_params.get("field"))
+                                      request.query_params.get("field"), _view_id(request))
     return render_ui(request, "pages/kanban.html", context)
 
 
@@ -96,19 +140,23 @@ def _month(raw: str | None) -> tuple[int, int]:
         return today.year, today.month
 
 
-def _calendar(engine: Any, table_id: int, wanted: str | None, raw_month: str | None
-              ) -> dict[str, Any]:
-    context = table_nav(engine, table_id)
-    table = context["table"]
-    field = _pick(table, ("date", "datetime"), wanted)
+def _calendar(engine: Any, table_id: int, wanted: str | None, raw_month: str | None,
+              view_id: int | None = None) -> dict[str, Any]:
+    context = table_nav(engine, table_id, view_id)
+    table, view = context["table"], context["view"]
+    layout = dict(view.layout) if view is not None else {}
+    saved = layout_field(table, layout, "date_field") if wanted is None else None
+    field = saved or _pick(table, ("date", "datetime"), wanted)
     year, month = _month(raw_month)
     first = dt.date(year, month, 1)
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
     by_day: dict[str, list[dict[str, Any]]] = {}
     if field is not None:
+        layout["date_field"] = field.id
         page = query_records(engine, table_id, key="id", limit=CALENDAR_LIMIT,
-                             filter={"field": field.id, "op": "between",
-                                     "value": [first.isoformat(), last.isoformat()]},
+                             filter=with_view_filter(view, {
+                                 "field": field.id, "op": "between",
+                                 "value": [first.isoformat(), last.isoformat()]}),
                              sort=[{"field": field.id}])
         for row in page.rows:
             day = str(row["fields"][str(field.id)])[:10]
@@ -119,26 +167,29 @@ def _calendar(engine: Any, table_id: int, wanted: str | None, raw_month: str | N
             "month_label": f"{year}-{month:02d}", "primary": table.primary_field,
             "prev_month": f"{previous.year}-{previous.month:02d}",
             "next_month": f"{following.year}-{following.month:02d}",
-            "date_fields": [f for f in table.fields if f.type in ("date", "datetime")]}
+            "date_fields": [f for f in table.fields if f.type in ("date", "datetime")],
+            "save": save_button(view, "calendar", layout)}
 
 
 async def calendar_page(request: Request) -> Response:
     context = await run_in_threadpool(_calendar, request.app.state.engine,
                                       request.path_params["table_id"],
                                       request.query_params.get("field"),
-                                      request.query_params.get("month"))
+                                      request.query_params.get("month"), _view_id(request))
     return render_ui(request, "pages/calendar.html", context)
 
 
 # --- form --------------------------------------------------------------------------------
-def form_fields(table: TableInfo) -> list[FieldInfo]:
-    """Fields a person can fill in on the intake form (writable, one value per input)."""
-    return [f for f in table.fields if f.type in FORM_TYPES]
+def form_fields(table: TableInfo, view: ViewInfo | None = None) -> list[FieldInfo]:
+    """Fields a person can fill in on the intake form (writable, one value per input); a
+    saved form view's ``fields`` choose them and their order."""
+    chosen = layout_fields(table, view.layout.get("fields")) if view is not None else []
+    return [f for f in chosen or table.fields if f.type in FORM_TYPES]
 
 
-def _form_values(table: TableInfo, form: Any) -> dict[str, Any]:
+def _form_values(fields: list[FieldInfo], form: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for f in form_fields(table):
+    for f in fields:
         key = f"f_{f.id}"
         if f.type == "checkbox":
             values[key] = key in form
@@ -154,13 +205,15 @@ def _form_values(table: TableInfo, form: Any) -> dict[str, Any]:
 async def form_page(request: Request) -> Response:
     engine = request.app.state.engine
     table_id = request.path_params["table_id"]
-    context = await run_in_threadpool(table_nav, engine, table_id)
-    table = context["table"]
+    view_id = _view_id(request)
+    context = await run_in_threadpool(table_nav, engine, table_id, view_id)
+    table, view = context["table"], context["view"]
+    fields = form_fields(table, view)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        values = _form_values(table, await request.form())
+        values = _form_values(fields, await request.form())
         service = RecordService(engine, locale=ui_locale(request))
         try:
             await run_in_threadpool(service.create, table_id, values)
@@ -172,10 +225,13 @@ async def form_page(request: Request) -> Response:
             status = 422
         else:
             return RedirectResponse(request.url_for("table_form", table_id=table_id).path
-                                    + "?sent=1", status_code=303)
+                                    + "?sent=1" + (f"&view={view.id}" if view else ""),
+                                    status_code=303)
+    layout = {**(view.layout if view else {}), "fields": [f.id for f in fields]}
     return render_ui(request, "pages/form.html",
-                     {**context, "active": "form", "fields": form_fields(table), "errors": errors,
-                      "values": values, "sent": request.query_params.get("sent") == "1"},
+                     {**context, "active": "form", "fields": fields, "errors": errors,
+                      "values": values, "sent": request.query_params.get("sent") == "1",
+                      "save": save_button(view, "form", layout)},
                      status_code=status)
 
 

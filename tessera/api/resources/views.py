@@ -22,7 +22,8 @@ def create_view(call: Call) -> dict[str, Any]:
     body = call.body
     return schema.create_view(call.engine, call.path["table_id"], body["name"],
                               filters=body.get("filters"), sorts=body.get("sorts"),
-                              hidden_fields=body.get("hidden_fields")).to_dict()
+                              hidden_fields=body.get("hidden_fields"),
+                              kind=body.get("kind", "grid"), layout=body.get("layout")).to_dict()
 
 
 def get_view(call: Call) -> dict[str, Any]:
@@ -30,8 +31,8 @@ def get_view(call: Call) -> dict[str, Any]:
 
 
 def update_view(call: Call) -> dict[str, Any]:
-    changes = {k: call.body[k] for k in ("name", "filters", "sorts", "hidden_fields")
-               if k in call.body}
+    changes = {k: call.body[k] for k in ("name", "filters", "sorts", "hidden_fields", "kind",
+                                         "layout") if k in call.body}
     if "filters" in changes and changes["filters"] is None:
         changes["filters"] = {}  # JSON null clears the filters (storage: {} clears, None keeps)
     return schema.update_view(call.engine, call.path["view_id"], **changes).to_dict()

@@ -13,6 +13,8 @@ const OVERSCAN = 6;
 const ROWNUM_W = 72;
 const MAX_WRITE = 1000;
 
+const ROW_HEIGHTS = { short: 28, medium: 40, tall: 64, extra: 96 }; // layout.row_height → px
+
 export class Grid {
   constructor(root, scroller, config, hooks = {}) {
     this.root = root;
@@ -26,11 +28,14 @@ export class Grid {
                    hidden: new Set(config.view.hidden_fields || []), groupBy: null };
     this.prefsKey = `tessera.grid.${this.tableId}.${config.viewId || "all"}`;
     const prefs = this.loadPrefs();
+    // a saved view's layout (grouping, column order, row height) wins over personal prefs
+    this.savedLayout = config.view.layout || {};
+    const saved = this.savedLayout;
     this.widths = prefs.widths || {};
     this.frozen = prefs.frozen || 0;
-    this.rowH = prefs.rowH || 28;
-    this.state.groupBy = prefs.groupBy || null;
-    this.order = prefs.order || [];
+    this.rowH = ROW_HEIGHTS[saved.row_height] || prefs.rowH || 28;
+    this.state.groupBy = (saved.group_by || [])[0] || prefs.groupBy || null;
+    this.order = saved.fields ? [...saved.fields] : (prefs.order || []);
     this.total = 0;
     this.blocks = new Map();
     this.pending = new Map();
@@ -51,6 +56,21 @@ export class Grid {
   savePrefs() {
     const prefs = { widths: this.widths, frozen: this.frozen, rowH: this.rowH, groupBy: this.state.groupBy, order: this.order };
     try { localStorage.setItem(this.prefsKey, JSON.stringify(prefs)); } catch (e) { /* private mode */ }
+  }
+
+  // the layout "save view" stores (tessera.schema.view_layout): further group levels of the
+  // saved view are kept while its first level is still the grid's grouping
+  layout() {
+    const out = {};
+    if (this.state.groupBy) {
+      const levels = this.savedLayout.group_by || [];
+      const rest = String(levels[0]) === String(this.state.groupBy) ? levels.slice(1) : [];
+      out.group_by = [Number(this.state.groupBy), ...rest];
+    }
+    if (this.order.length) out.fields = this.orderedFields().map((f) => f.id);
+    const height = Object.keys(ROW_HEIGHTS).find((k) => ROW_HEIGHTS[k] === this.rowH);
+    if (height) out.row_height = height;
+    return out;
   }
 
   orderedFields() {

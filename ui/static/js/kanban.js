@@ -29,7 +29,7 @@ async function move(card, column) {
   }
 }
 
-if (board) {
+if (board && !board.dataset.readonly) {  // read-only: stacked by a computed field
   let dragged = null;
   board.addEventListener("dragstart", (e) => {
     dragged = e.target.closest(".kanban-card");

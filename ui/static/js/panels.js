@@ -182,8 +182,9 @@ export function buildHiddenEditor(container, fields, hidden) {
   return () => [...box.querySelectorAll("input")].filter((i) => !i.checked).map((i) => Number(i.value));
 }
 
-export async function saveView(config, state, name) {
-  const body = { filters: state.filters, sorts: state.sorts, hidden_fields: [...state.hidden] };
+export async function saveView(config, state, name, layout = {}) {
+  const body = { filters: state.filters, sorts: state.sorts, hidden_fields: [...state.hidden],
+                 kind: "grid", layout };
   if (config.viewId && !name) return api("PATCH", `/api/v1/views/${config.viewId}`, body);
   return api("POST", `/api/v1/tables/${config.tableId}/views`, { name, ...body });
 }

@@ -131,7 +131,7 @@ document.getElementById("btn-save-view").addEventListener("click", async () => {
     if (!name) return;
   }
   try {
-    const view = await saveView(config, grid.state, name);
+    const view = await saveView(config, grid.state, name, grid.layout());
     status(msg.saved);
     if (!config.viewId) window.location.assign(`/tables/${config.tableId}?view=${view.id}`);
   } catch (err) { status(err.message, true); }
