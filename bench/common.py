@@ -13,7 +13,7 @@ import statistics
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d")}
+            "date": datetime.now(UTC).strftime("%Y-%m-%d")}
 
 
 def median_time(fn: Callable[[], Any], runs: int = 3) -> float:

@@ -58,13 +58,15 @@ def _pick(table: TableInfo, types: tuple[str, ...], wanted: str | None) -> Field
 def _stack(table: TableInfo, layout: dict[str, Any], wanted: str | None) -> FieldInfo | None:
     """``?field=`` first, then the view's stack field, then its first group_by field (any
     groupable field, e.g. a text formula: stacks by its values), then the first select."""
+    grouped = layout_fields(table, layout.get("group_by", [])[:1])
     if wanted is None:
         saved = layout_field(table, layout, "stack_field")
         if saved is not None:
             return saved
-        grouped = layout_fields(table, layout.get("group_by", [])[:1])
         if grouped:
             return grouped[0]
+    elif grouped and str(grouped[0].id) == wanted:  # picked again from the stack menu
+        return grouped[0]
     return _pick(table, ("single_select",), wanted)
 
 

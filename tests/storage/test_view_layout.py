@@ -123,3 +123,22 @@ def test_trash_restore_keeps_kind_and_layout(engine, table, what):
                                "group_by": [back.field("Stage").id],
                                "fields": [back.field("Amount").id, back.field("Due").id],
                                "row_height": "short"}
+
+
+def test_migration_0009_down_and_up_keeps_views_and_the_stamp_trigger(engine, table):
+    from alembic import command
+
+    from tessera.migrate import alembic_config, upgrade
+
+    view = schema.create_view(engine, table.id, "Old", kind="calendar",
+                              layout={"date_field": "Due"})
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0008_schema_version")
+    upgrade(engine)
+    again = schema.get_view(engine, view.id)
+    assert (again.name, again.kind, again.layout) == ("Old", "grid", {})   # existing rows: grid
+    with engine.connect() as conn:
+        before = schema_counter(conn)
+    schema.update_view(engine, view.id, kind="kanban", layout={"stack_field": "Stage"})
+    with engine.connect() as conn:
+        assert schema_counter(conn) > before

@@ -96,6 +96,10 @@ def test_grid_page_hands_the_grid_its_saved_layout(client, deals) -> None:
     ({"stack_field": "Region"}, "&field={Stage}", ["New", "Won", ""], "Stage", True,
      {"stack_field": "Stage"}),
     ({"group_by": ["Size"]}, "", ["big", "small", ""], "Size", False, {"group_by": ["Size"]}),
+    ({"group_by": ["Size"]}, "&field={Size}", ["big", "small", ""], "Size", False,
+     {"group_by": ["Size"]}),
+    ({"group_by": ["Size"]}, "&field={Region}", ["North", "South", ""], "Region", True,
+     {"group_by": ["Size"], "stack_field": "Region"}),
     ({}, "", ["New", "Won", ""], "Stage", True, {"stack_field": "Stage"}),
 ])
 def test_kanban_stacks_by_the_saved_field(client, deals, layout, query, columns, stack,

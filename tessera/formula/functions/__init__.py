@@ -19,5 +19,12 @@ Lazy or range-taking functions (IF, SUM...) use ``build_python`` / ``build_sql``
 ``logic.py`` and ``math.py``, and ``_ranges.range_select`` for ``{Link}.{Field}`` / ``ALL()``.
 """
 
-from tessera.formula.functions import criteria, date, lists, logic, math, text  # noqa: F401
-from tessera.formula.functions import identity  # noqa: F401  (CURRENT_USER, ISMEMBER)
+from tessera.formula.functions import (  # noqa: F401
+    criteria,
+    date,
+    identity,  # noqa: F401  (CURRENT_USER, ISMEMBER)
+    lists,
+    logic,
+    math,
+    text,
+)
