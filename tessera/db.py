@@ -79,4 +79,7 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # Writing transactions (tessera.schema.catalog.transaction(write=True)) take the write
+        # lock at BEGIN so they never fail on a snapshot another writer made stale.
+        write = conn.get_execution_options().get("tessera_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

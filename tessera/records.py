@@ -243,7 +243,7 @@ class RecordService:
     # --- writes --------------------------------------------------------------------------
     def create(self, table_id: int, values: Mapping[Any, Any], *,
                actor: str | None = None) -> dict[str, Any]:
-        with transaction(self.bind) as conn:
+        with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
             scope = self._scope(conn, table, "records.write")
             scope.check_fields(values)
@@ -253,7 +253,7 @@ class RecordService:
 
     def bulk_create(self, table_id: int, rows: Sequence[Mapping[Any, Any]], *,
                     actor: str | None = None) -> list[int]:
-        with transaction(self.bind) as conn:
+        with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
             scope = self._scope(conn, table, "records.write")
             for index, row in enumerate(rows):
@@ -365,7 +365,7 @@ class RecordService:
 
     def update(self, table_id: int, record_id: int, values: Mapping[Any, Any], *,
                actor: str | None = None) -> dict[str, Any]:
-        with transaction(self.bind) as conn:
+        with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
             scope = self._scope(conn, table, "records.write")
             scope.check_fields(values)
@@ -376,7 +376,7 @@ class RecordService:
 
     def bulk_update(self, table_id: int, updates: Sequence[tuple[int, Mapping[Any, Any]]], *,
                     actor: str | None = None) -> None:
-        with transaction(self.bind) as conn:
+        with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
             scope = self._scope(conn, table, "records.write")
             for index, (_rid, values) in enumerate(updates):
@@ -431,7 +431,7 @@ class RecordService:
 
     def bulk_delete(self, table_id: int, record_ids: Sequence[int], *,
                     actor: str | None = None) -> None:
-        with transaction(self.bind) as conn:
+        with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
             self._scope(conn, table, "records.write").check_visible(conn, record_ids)
             self._delete(conn, table, list(record_ids), self._actor(actor))
@@ -456,7 +456,7 @@ class RecordService:
     # --- undo ----------------------------------------------------------------------------
     def undo(self, change_set_id: int, *, actor: str | None = None) -> int:
         """Apply the old values of a change set back; the undo is itself a change set."""
-        with transaction(self.bind) as conn:
+        with transaction(self.bind, write=True) as conn:
             entries = hist.change_set_rows(conn, change_set_id)
             if not entries:
                 raise NotFoundError("change set", change_set_id)

@@ -36,11 +36,19 @@ Bind = Engine | Connection
 
 
 @contextmanager
-def transaction(bind: Bind) -> Iterator[Connection]:
-    """A connection in a transaction: a new one for an Engine, else the caller's."""
+def transaction(bind: Bind, *, write: bool = False) -> Iterator[Connection]:
+    """A connection in a transaction: a new one for an Engine, else the caller's.
+
+    ``write``: the transaction will write. On SQLite it then starts with BEGIN IMMEDIATE, taking
+    the write lock up front (waiting up to busy_timeout for it): a deferred transaction that
+    read first fails at once with "database is locked" when another connection committed in
+    between, which busy_timeout cannot help. Readers are not affected (WAL)."""
     if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            yield conn
+        with bind.connect() as conn:
+            if write:
+                conn.execution_options(tessera_write=True)
+            with conn.begin():
+                yield conn
     elif bind.in_transaction():
         yield bind
     else:

@@ -124,7 +124,7 @@ def _prepared(conn: Connection, field: FieldInfo, new_type: str,
 def change_field_type(bind: Bind, field_id: int, new_type: str,
                       options: Mapping[str, Any] | None = None, *,
                       actor: str | None = None) -> ConversionReport:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         field = get_field(conn, field_id)
         options = _prepared(conn, field, new_type, options)
         report, values = _plan(conn, field, new_type, options)

@@ -54,21 +54,21 @@ def _clean_name(kind: str, name: str) -> str:
 
 # --- bases ------------------------------------------------------------------------------
 def create_base(bind: Bind, name: str) -> BaseInfo:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         base_id = conn.execute(sa.insert(B).values(name=_clean_name("base", name))
                                .returning(B.c.id)).scalar_one()
         return get_base(conn, base_id)
 
 
 def rename_base(bind: Bind, base_id: int, name: str) -> BaseInfo:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         get_base(conn, base_id)
         conn.execute(sa.update(B).where(B.c.id == base_id).values(name=_clean_name("base", name)))
         return get_base(conn, base_id)
 
 
 def delete_base(bind: Bind, base_id: int) -> None:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         get_base(conn, base_id)
         for table in list_tables(conn, base_id):
             delete_table(conn, table.id)
@@ -86,7 +86,7 @@ def _check_table_name(conn: sa.Connection, base_id: int, name: str, exclude: int
 
 def create_table(bind: Bind, base_id: int, name: str, *, primary_field: str = "Name",
                  fields: Sequence[FieldSpec] = ()) -> TableInfo:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         get_base(conn, base_id)
         name = _check_table_name(conn, base_id, name, None)
         position = conn.execute(sa.select(sa.func.count()).select_from(T)
@@ -103,7 +103,7 @@ def create_table(bind: Bind, base_id: int, name: str, *, primary_field: str = "N
 
 
 def rename_table(bind: Bind, table_id: int, name: str) -> TableInfo:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         table = get_table(conn, table_id)
         name = _check_table_name(conn, table.base_id, name, table_id)
         conn.execute(sa.update(T).where(T.c.id == table_id).values(name=name))
@@ -112,7 +112,7 @@ def rename_table(bind: Bind, table_id: int, name: str) -> TableInfo:
 
 def delete_table(bind: Bind, table_id: int) -> None:
     """Drop the table, its links (both sides) and links from other tables pointing at it."""
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         table = get_table(conn, table_id)
         incoming = [f for f in _all_link_fields(conn)
                     if f.options.get("target_table_id") == table_id or f.table_id == table_id]
@@ -155,7 +155,7 @@ def _insert_field(conn: sa.Connection, table_id: int, name: str, type_: str,
 def add_field(bind: Bind, table_id: int, name: str, type: str,
               options: Mapping[str, Any] | None = None) -> FieldInfo:
     field_type = get_field_type(type)
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         get_table(conn, table_id)
         name = _check_field_name(conn, table_id, name, None)
         opts = field_type.normalize_options(options)
@@ -225,7 +225,7 @@ def _delete_link(conn: sa.Connection, field: FieldInfo) -> set[int]:
 
 
 def rename_field(bind: Bind, field_id: int, name: str) -> FieldInfo:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         field = get_field(conn, field_id)
         name = _check_field_name(conn, field.table_id, name, field_id)
         conn.execute(sa.update(F).where(F.c.id == field_id).values(name=name))
@@ -235,7 +235,7 @@ def rename_field(bind: Bind, field_id: int, name: str) -> FieldInfo:
 
 def update_field_options(bind: Bind, field_id: int, options: Mapping[str, Any]) -> FieldInfo:
     """Change options without changing the type (select choices, precision, symbol…)."""
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         field = get_field(conn, field_id)
         if field.type == "link":
             raise SchemaError("A link's target cannot be changed; delete it and add a new link.",
@@ -258,7 +258,7 @@ def update_field_options(bind: Bind, field_id: int, options: Mapping[str, Any]) 
 
 
 def delete_field(bind: Bind, field_id: int) -> None:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         field = get_field(conn, field_id)
         if field.is_primary:
             raise SchemaError("The primary field cannot be deleted; make another field primary "
@@ -273,7 +273,7 @@ def delete_field(bind: Bind, field_id: int) -> None:
 
 
 def reorder_fields(bind: Bind, table_id: int, field_ids: Sequence[int]) -> TableInfo:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         table = get_table(conn, table_id)
         known = {f.id for f in table.fields}
         order = [i for i in field_ids if i in known] + [f.id for f in table.fields
@@ -284,7 +284,7 @@ def reorder_fields(bind: Bind, table_id: int, field_ids: Sequence[int]) -> Table
 
 
 def set_primary_field(bind: Bind, field_id: int) -> FieldInfo:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         field = get_field(conn, field_id)
         if field.type in ("link", "multi_select", "lookup"):
             raise SchemaError("A list-valued field cannot be the primary field.",

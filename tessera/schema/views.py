@@ -37,7 +37,7 @@ def create_view(bind: Bind, table_id: int, name: str, *, filters: dict[str, Any]
                 hidden_fields: Sequence[int | str] | None = None, kind: str = "grid",
                 layout: Mapping[str, Any] | None = None) -> ViewInfo:
     """``layout`` keys are described in tessera.schema.view_layout (field names or ids)."""
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         hidden = _validate(conn, table_id, filters, sorts, hidden_fields)
         clean = clean_layout(get_table(conn, table_id), layout)
         position = conn.execute(sa.select(sa.func.count()).select_from(V)
@@ -56,7 +56,7 @@ def update_view(bind: Bind, view_id: int, *, name: str | None = None,
                 layout: Mapping[str, Any] | None = None) -> ViewInfo:
     """Change the given settings (pass ``filters={}`` / ``sorts=[]`` / ``layout={}`` to clear
     them; ``None`` keeps the stored value). A layout replaces the stored one as a whole."""
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         view = get_view(conn, view_id)
         new_filters = view.filters if filters is None else (filters or None)
         new_sorts = view.sorts if sorts is None else sorts
@@ -72,6 +72,6 @@ def update_view(bind: Bind, view_id: int, *, name: str | None = None,
 
 
 def delete_view(bind: Bind, view_id: int) -> None:
-    with transaction(bind) as conn:
+    with transaction(bind, write=True) as conn:
         get_view(conn, view_id)
         conn.execute(sa.delete(V).where(V.c.id == view_id))
