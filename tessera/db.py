@@ -51,7 +51,11 @@ def create_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 
 def _sql_floor(x: Any) -> float | None:
-    return None if x is None else float(math.floor(x))
+    if x is None:
+        return None
+    if isinstance(x, float) and not math.isfinite(x):
+        return x
+    return float(math.floor(x))
 
 
 def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:

@@ -112,14 +112,11 @@ class SqlContext:
         return sa.cast(F.length(e), sa.Float(53))
 
     def floor(self, x: Expr) -> Expr:
-        """floor(x) as a double. SQLAlchemy's pysqlite dialect replaces SQLite's floor() with
-        Python's math.floor (an int, raising on NULL), so SQLite gets guarded: doubles of
-        magnitude >= 2**52 are integers already."""
-        if self.pg:
-            return F.floor(x)
-        return sa.case(
-            (x.is_(None), None), (F.abs(x) >= 4503599627370496.0, x), else_=F.floor(x) * 1.0
-        )
+        """floor(x) as a double. On SQLite, tessera.db installs a NULL-safe floor() returning a
+        double on every connection (SQLAlchemy's pysqlite dialect would otherwise put Python's
+        math.floor there), so ``x`` appears once in the SQL: nested formulas must not repeat
+        their arguments, or the statement grows exponentially with the nesting."""
+        return F.floor(x)
 
     # ----- dates ----------------------------------------------------------------------------
     def serial(self, e: Expr, kind: str) -> Expr:

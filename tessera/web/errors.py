@@ -96,7 +96,14 @@ async def formula_error(request: Request, exc: Exception) -> Response:
 async def busy_error(request: Request, exc: Exception) -> Response:
     """SQLite answers "database is locked" when another writer held it past busy_timeout:
     the request changed nothing, so the client may simply send it again."""
-    if "locked" not in str(exc).lower() and "busy" not in str(exc).lower():
+    text = str(exc).lower()
+    if "parser stack overflow" in text or "expression tree is too large" in text:
+        zh = request_locale(request) == "zh"
+        message = ("公式嵌套层数过多，SQLite 无法执行；请把部分计算拆到单独的公式字段中。" if zh else
+                   "The formula is nested too deeply for SQLite to run; move part of it into a "
+                   "formula field of its own and refer to that field.")
+        return _render(request, 400, error_body("formula_too_complex", message))
+    if "locked" not in text and "busy" not in text:
         return await internal_error(request, exc)
     log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
     zh = request_locale(request) == "zh"

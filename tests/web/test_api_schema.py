@@ -145,3 +145,19 @@ def test_bad_formula_is_a_400_with_its_position(client, table) -> None:
         assert error["details"]["code"].split(".")[0] == code.split(".")[0]
     assert [f["name"] for f in client.get(f"{API}/tables/{table['id']}").json()["fields"]
             if f["name"] == "F"] == []
+
+
+def test_a_formula_too_deep_for_the_database_is_a_400(client, table, backend_url) -> None:
+    sqlite = backend_url.startswith("sqlite")  # the limit is SQLite's parser stack
+    formula = '"abcdefghijklmnop"'
+    for _ in range(12):
+        formula = f'REPLACE({formula}, 2, 1, "x")'
+    client.post(f"{API}/tables/{table['id']}/records", json={"fields": {}})
+    response = client.post(f"{API}/tables/{table['id']}/fields", json={
+        "name": "Deep", "type": "formula", "options": {"formula": formula}})
+    if sqlite:
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "formula_too_complex"
+        assert "Deep" not in [f["name"] for f in client.get(f"{API}/tables/{table['id']}").json()["fields"]]
+    else:
+        assert response.status_code == 201, response.text

@@ -56,7 +56,11 @@ PARAM_NAMES_ZH.update({
 def whole(c: SqlContext, n: Any) -> Any:
     """A count or position as an SQL integer: truncated, negatives 0, huge values clamped
     (callers report negatives and positions below 1 as #VALUE! themselves)."""
-    return sa.cast(c.floor(sa.case((n < 0, 0.0), (n > _CLAMP, _CLAMP), else_=n)), sa.Integer)
+    if c.pg:
+        clamped = sa.case((n < 0, 0.0), (n > _CLAMP, _CLAMP), else_=n)
+    else:  # SQLite's scalar min/max are NULL for a NULL argument, like the CASE, with n once
+        clamped = F.min(F.max(n, 0.0), _CLAMP)
+    return sa.cast(c.floor(clamped), sa.Integer)
 
 
 def sql_instr(c: SqlContext, haystack: Any, needle: Any) -> Any:
