@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+import sqlalchemy as sa
+
 import tessera.outreach as out
+from tessera.outreach.models import RATE_WINDOWS
 from tessera.outreach.ratelimit import acquire
 from tests.outreach.fakes import Fake, fake_server, webhook_verifier
 from tests.outreach.helpers import webhook_campaign
@@ -42,7 +45,10 @@ def test_campaign_respects_channel_rate(clinic) -> None:
         out.schedule_campaign(clinic.engine, campaign["id"])
         start = time.monotonic()
         clinic.drain()
-    stamps = sorted(int(r.headers["X-Tessera-Timestamp"]) for r in fake.received)
-    assert len(stamps) == 9
-    per_second = max(stamps.count(s) for s in set(stamps))
-    assert per_second <= 4 and time.monotonic() - start >= 1.0
+    assert len(fake.received) == 9
+    # The limiter's own one-second slots (the send's timestamp header is taken a moment after
+    # the slot was won, so it may fall into the next second): at most 4 sends in each.
+    with clinic.engine.connect() as conn:
+        counts = conn.execute(sa.select(RATE_WINDOWS.c.count)).scalars().all()
+    assert sum(counts) == 9 and max(counts) <= 4 and len(counts) >= 3
+    assert time.monotonic() - start >= 1.0
