@@ -9,17 +9,16 @@ narrows a local run to SQLite; CI always runs both (the README's test command).
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 # Web apps made by tests run automations only where a test starts a worker itself.
 os.environ.setdefault("TESSERA_EMBEDDED_WORKER", "0")
 
 # Suites create many users: still Argon2id, with test-sized cost (tessera/auth/passwords.py).
 from tessera.auth.passwords import use_profile  # noqa: E402
+from tessera.testing.databases import drop_pg_database, fresh_pg_database  # noqa: E402
 
 use_profile("test")
 
@@ -39,21 +38,6 @@ def pg_server_url() -> Iterator[str]:
         yield cluster.url
 
 
-def _fresh_pg_database(server_url: str) -> tuple[str, sa.Engine, str]:
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    return url, admin, name
-
-
-def _drop_pg_database(admin: sa.Engine, name: str) -> None:
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The backend name, ``sqlite`` or ``postgresql``."""
@@ -67,18 +51,18 @@ def backend_url(backend: str, tmp_path, request: pytest.FixtureRequest) -> Itera
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
     server = request.getfixturevalue("pg_server_url")
-    url, admin, name = _fresh_pg_database(server)
+    url, admin, name = fresh_pg_database(server)
     try:
         yield url
     finally:
-        _drop_pg_database(admin, name)
+        drop_pg_database(admin, name)
 
 
 @pytest.fixture(scope="session")
 def pg_session_url(pg_server_url: str) -> Iterator[str]:
     """One PostgreSQL database shared by a whole session (for read-only or temp-table tests)."""
-    url, admin, name = _fresh_pg_database(pg_server_url)
+    url, admin, name = fresh_pg_database(pg_server_url)
     try:
         yield url
     finally:
-        _drop_pg_database(admin, name)
+        drop_pg_database(admin, name)

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tessera import access
@@ -27,9 +26,8 @@ from tessera import schema_ops as schema
 from tessera.auth.principal import Principal
 from tessera.auth.tokens import create_token
 from tessera.auth.users import create_user
-from tessera.db import create_engine
-from tessera.migrate import upgrade
 from tessera.records import RecordService
+from tessera.testing.databases import migrated_engine
 
 BACKENDS = [b.strip() for b in os.environ.get("TESSERA_TEST_BACKENDS", "sqlite,postgresql")
             .split(",") if b.strip()]
@@ -43,25 +41,10 @@ _serial = itertools.count(1)
 @pytest.fixture(scope="module", params=BACKENDS)
 def engine(request: pytest.FixtureRequest,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        eng = create_engine(f"sqlite:///{tmp_path_factory.mktemp('access') / 'access.db'}")
-        upgrade(eng)
+    server = request.getfixturevalue("pg_server_url") if request.param == "postgresql" else None
+    with migrated_engine(request.param, sqlite_dir=tmp_path_factory.mktemp("access"),
+                         pg_server_url=server, prefix="acc_") as eng:
         yield eng
-        eng.dispose()
-        return
-    server = request.getfixturevalue("pg_server_url")
-    name = "acc_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    eng = create_engine(sa.engine.make_url(server).set(database=name)
-                        .render_as_string(hide_password=False))
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 @dataclass
