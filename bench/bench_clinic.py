@@ -92,6 +92,10 @@ def main() -> None:
     p.add_argument("--backend", default="sqlite", choices=["sqlite", "postgresql", "both"])
     p.add_argument("--url", default=None, help="an existing database instead of --backend")
     args = p.parse_args()
+    import logging
+
+    logging.basicConfig(format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("tessera.samples").setLevel(logging.INFO)
     visits = args.visits if args.visits is not None else int(args.customers * 3.5)
     if args.url:
         _report(run(args.url, args.customers, visits, args.inserts, args.specialty))

@@ -176,15 +176,36 @@ def build_table(engine: Engine, url: str) -> Setup:
 
 
 # ----- operations -------------------------------------------------------------------------------
-def bench_insert(s: Setup, data: Data, res: dict[str, Any]) -> None:
-    engine, sqlite = s.engine, s.engine.dialect.name == "sqlite"
-    svc = RecordService(engine)
-    t0 = time.perf_counter()
-    for start in range(0, data.n, CHUNK):
-        svc.bulk_create(s.table_id, data.api_rows(start, min(data.n, start + CHUNK)), actor="bench")
-    tessera = time.perf_counter() - t0
+def api_columns(data: Data, start: int, stop: int) -> dict[str, list[Any]]:
+    """The same values per column (what the importer and ``bulk_create_columns`` take)."""
+    return {"Name": data.name[start:stop], "City": data.city[start:stop],
+            "Tier": data.tier[start:stop], "Age": data.age[start:stop],
+            "Score": data.score[start:stop], "Spend": data.spend[start:stop],
+            "Joined": [d.isoformat() for d in data.joined[start:stop]],
+            "Active": data.active[start:stop]}
 
-    # raw: a plain twin table with the same column types, loaded from already-typed tuples
+
+def tessera_insert(s: Setup, data: Data, mode: str) -> float:
+    """Seconds to load all rows through RecordService: ``columns`` (bulk_create_columns) or
+    ``rows`` (bulk_create with one dict per row), in chunks of CHUNK rows, history included."""
+    svc = RecordService(s.engine)
+    elapsed = 0.0
+    for start in range(0, data.n, CHUNK):
+        stop = min(data.n, start + CHUNK)
+        payload: Any = api_columns(data, start, stop) if mode == "columns" else data.api_rows(start, stop)
+        t0 = time.perf_counter()   # building the input is the caller's work, not timed
+        if mode == "columns":
+            svc.bulk_create_columns(s.table_id, payload, actor="bench")
+        else:
+            svc.bulk_create(s.table_id, payload, actor="bench")
+        elapsed += time.perf_counter() - t0
+    return elapsed
+
+
+def raw_insert(s: Setup, data: Data) -> float:
+    """The floor: executemany (SQLite) / COPY (PostgreSQL) of already-typed tuples into a plain
+    twin table with the same column types."""
+    engine, sqlite = s.engine, s.engine.dialect.name == "sqlite"
     twin = "raw_twin"
     columns = ["created_at", "updated_at", *[s.col[n] for n in ("Name", "City", "Tier", "Age",
                                                                   "Score", "Spend", "Joined",
@@ -220,9 +241,69 @@ def bench_insert(s: Setup, data: Data, res: dict[str, Any]) -> None:
             cur.execute(f"VACUUM ANALYZE {s.t}")  # untimed; autovacuum would do it after a load
     finally:
         dbapi.close()
+    return raw
+
+
+def bench_insert(s: Setup, data: Data, res: dict[str, Any], mode: str = "columns") -> None:
+    sqlite = s.engine.dialect.name == "sqlite"
+    loadavg = _loadavg()
+    tessera = tessera_insert(s, data, mode)
+    raw = raw_insert(s, data)
     res["bulk_insert"] = {"tessera_s": tessera, "raw_s": raw, "tessera_rows_s": data.n / tessera,
-                          "raw_rows_s": data.n / raw, "ratio": tessera / raw,
+                          "raw_rows_s": data.n / raw, "ratio": tessera / raw, "mode": mode,
+                          "loadavg": loadavg,
                           "raw_method": "executemany, 1 tx" if sqlite else "COPY write_row"}
+
+
+def run_bulk_only(backend: str, rows: int, workdir: Path) -> dict[str, Any]:
+    """The bulk part alone: the column path into the N-row table, the raw floor, and (as a
+    reference) the row-dict ``bulk_create`` into a second table, all in one process."""
+    res: dict[str, Any] = {"rows": rows, "loadavg_start": _loadavg()}
+    data = Data(rows)
+    cluster = None
+    if backend == "postgresql":
+        from tessera.testing.pgcluster import PgCluster
+
+        cluster = PgCluster(settings=PG_SETTINGS)
+        cluster.start()
+        url = cluster.url
+    else:
+        url = f"sqlite:///{workdir / 'bench_bulk.sqlite'}"
+    engine = create_engine(url)
+    try:
+        s = build_table(engine, url)
+        modes = ["columns", "rows"] if hasattr(RecordService, "bulk_create_columns") else ["rows"]
+        bench_insert(s, data, res, modes[0])
+        for mode in modes[1:]:
+            twin = build_table(engine, url)
+            res[f"bulk_insert_{mode}"] = {"tessera_s": tessera_insert(twin, data, mode),
+                                          "loadavg": _loadavg()}
+        with engine.connect() as conn:
+            res["history_rows"] = conn.execute(sa.text("SELECT count(*) FROM record_history")).scalar_one()
+    finally:
+        engine.dispose()
+        if cluster is not None:
+            cluster.stop()
+    res["loadavg_end"] = _loadavg()
+    return res
+
+
+def bulk_markdown(backend: str, res: dict[str, Any]) -> str:
+    b = res["bulk_insert"]
+    n = res["rows"]
+    lines = [f"### {backend} — bulk insert, {n:,} rows (load {b['loadavg']})",
+             "| path | seconds | rows/s | × raw |", "|---|---|---|---|",
+             f"| raw {b['raw_method']} | {b['raw_s']:.2f} | {b['raw_rows_s']:,.0f} | 1.0 |",
+             f"| Tessera `{'bulk_create_columns' if b['mode'] == 'columns' else 'bulk_create'}` "
+             f"| {b['tessera_s']:.2f} | {b['tessera_rows_s']:,.0f} | {b['ratio']:.2f} |"]
+    for mode in ("rows",):
+        other = res.get(f"bulk_insert_{mode}")
+        if other:
+            lines.append(f"| Tessera `bulk_create` (row dicts, load {other['loadavg']}) | "
+                         f"{other['tessera_s']:.2f} | {n / other['tessera_s']:,.0f} | "
+                         f"{other['tessera_s'] / b['raw_s']:.2f} |")
+    lines.append(f"history rows written: {res['history_rows']}")
+    return "\n".join(lines)
 
 
 def _raw_where(s: Setup, sqlite: bool) -> str:
@@ -484,6 +565,77 @@ RESULT_KEYS = ["bulk_insert", "filtered_count", "first_page_unindexed_sort_filte
                "http_keyset_deep_page"]
 
 
+def direct_load(s: Setup, data: Data) -> float:
+    """Untimed setup of ``--only reads``: the seeded rows straight into the table at the
+    driver level (executemany on SQLite, COPY on PostgreSQL; no history), so the read part
+    can run at 1,000,000 rows in minutes. Returns the seconds it took."""
+    engine, sqlite = s.engine, s.engine.dialect.name == "sqlite"
+    stamp = dt.datetime(2025, 6, 30, tzinfo=dt.UTC)
+    names = ("Name", "City", "Tier", "Age", "Score", "Spend", "Joined", "Active")
+    columns = ["created_at", "updated_at", *[s.col[n] for n in names]]
+    rows = ((stamp, stamp, data.name[i], data.city[i], data.tier[i], data.age[i],
+             data.score[i], data.spend[i], data.joined[i], data.active[i]) for i in range(data.n))
+    t0 = time.perf_counter()
+    if sqlite:
+        from tessera.bulkwrite import insert_many
+        from tessera.schema.catalog import get_table, sa_table
+
+        with engine.begin() as conn:
+            insert_many(conn, sa_table(get_table(conn, s.table_id)), columns, rows)
+        return time.perf_counter() - t0
+    dbapi, driver = raw_cursor(engine)
+    try:
+        cur = driver.cursor()
+        with driver.transaction(), cur.copy(f"COPY {s.t} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(f"VACUUM ANALYZE {s.t}")
+    finally:
+        dbapi.close()
+    return time.perf_counter() - t0
+
+
+def run_reads_only(backend: str, rows: int, workdir: Path, calls: dict[str, int],
+                   wrk_seconds: int) -> dict[str, Any]:
+    """The read part alone (count, pages, keyset pages, HTTP, single update) on a table
+    loaded by :func:`direct_load`."""
+    res: dict[str, Any] = {"rows": rows, "loadavg_start": _loadavg()}
+    data = Data(rows)
+    cluster = None
+    if backend == "postgresql":
+        from tessera.testing.pgcluster import PgCluster
+
+        cluster = PgCluster(settings=PG_SETTINGS)
+        cluster.start()
+        url = cluster.url
+    else:
+        url = f"sqlite:///{workdir / 'bench_reads.sqlite'}"
+    engine = create_engine(url)
+    try:
+        s = build_table(engine, url)
+        res["direct_load_s"] = direct_load(s, data)
+        print(f"[{backend}] loaded {rows:,} rows in {res['direct_load_s']:.1f} s", flush=True)
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("filtered count", lambda: bench_count(s, res, calls["count"])),
+            ("unindexed first page", lambda: bench_unindexed_page(s, res, calls["unindexed"])),
+            ("keyset pages", lambda: bench_keyset(s, data, res, calls["keyset"])),
+            ("HTTP", lambda: bench_http(s, data, res, calls["http"], wrk_seconds)),
+            ("single update", lambda: bench_update(s, data, res, calls["update"])),
+        ]
+        for label, step in steps:
+            t0 = time.perf_counter()
+            step()
+            res[f"loadavg_after_{label.replace(' ', '_')}"] = _loadavg()
+            print(f"[{backend}] {label}: {time.perf_counter() - t0:.1f} s", flush=True)
+    finally:
+        engine.dispose()
+        if cluster is not None:
+            cluster.stop()
+    res.pop("_matching", None)
+    res["loadavg_end"] = _loadavg()
+    return res
+
+
 def run_backend(backend: str, rows: int, workdir: Path, calls: dict[str, int],
                 wrk_seconds: int) -> dict[str, Any]:
     res: dict[str, Any] = {"rows": rows, "loadavg_start": _loadavg()}
@@ -552,7 +704,10 @@ def _cell(x: dict[str, float], with_p95: bool) -> str:
 def markdown(backend: str, res: dict[str, Any]) -> str:
     lines = [f"### {backend} — {res['rows']:,} rows",
              "| operation | Tessera | raw SQL | ratio | target | verdict |", "|---|---|---|---|---|---|"]
-    b = res["bulk_insert"]
+    b = res.get("bulk_insert")
+    if b is None:  # --only reads
+        b = {"tessera_s": float("nan"), "tessera_rows_s": float("nan"), "raw_s": float("nan"),
+             "raw_rows_s": float("nan"), "raw_method": "not run (--only reads)", "ratio": float("nan")}
     target = 500_000 if backend == "sqlite" else None
     verdict = ("—" if target is None else ("met" if b["tessera_rows_s"] >= target else "missed"))
     lines.append(f"| bulk insert | {b['tessera_s']:.1f} s ({b['tessera_rows_s']/1000:,.0f}k rows/s) | "
@@ -594,6 +749,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wrk-seconds", type=int, default=8)
     parser.add_argument("--calls", type=int, default=0,
                         help="override the number of calls per latency measurement")
+    parser.add_argument("--only", choices=["bulk", "reads"], default=None,
+                        help="run only the bulk-insert part (bench_bulk.md section of RESULTS.md)"
+                             " or only the read part (rows loaded directly, untimed)")
     args = parser.parse_args(argv)
     calls = {"count": 5, "unindexed": 10, "keyset": 50, "http": 200, "update": 500}
     if args.calls:
@@ -602,6 +760,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as workdir:
         for backend in backends:
+            if args.only == "bulk":
+                results[backend] = run_bulk_only(backend, args.rows, Path(workdir))
+                print(bulk_markdown(backend, results[backend]), flush=True)
+                continue
+            if args.only == "reads":
+                results[backend] = run_reads_only(backend, args.rows, Path(workdir), calls,
+                                                  args.wrk_seconds)
+                print(markdown(backend, results[backend]), flush=True)
+                continue
             results[backend] = run_backend(backend, args.rows, Path(workdir), calls, args.wrk_seconds)
             print(markdown(backend, results[backend]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,10 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_apt+=(postgr
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then need_apt+=(python3-venv); fi
 # The browser tests drive Debian's Chromium through Playwright (no bundled browser download).
 if [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+# Screenshots of Chinese screens need a CJK font (boxes otherwise).
+if ! fc-list :lang=zh 2>/dev/null | grep -q . && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+  need_apt+=(fonts-noto-cjk)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -q

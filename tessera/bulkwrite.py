@@ -6,17 +6,27 @@ through its generic machinery: for a 100k-row import that is most of the time (p
 processors are looked up once per column and applied in one tight loop, and the rows go to the
 DBAPI cursor as tuples — the same values SQLAlchemy would send, only without the per-row
 overhead. PostgreSQL callers with a lot of rows use COPY instead (tessera/records.py).
+
+``insert_columns`` / ``copy_columns`` take the values per column (the bulk create path,
+tessera/bulkcreate.py): each column is converted once, with a per-distinct-value memo for the
+columns whose bind processor does real work (dates, timestamps, JSON), a constant column is
+converted once for all rows, and the rows are zipped straight into executemany (SQLite) or
+COPY ``write_row`` (PostgreSQL) without building a dict or a list per row.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-__all__ = ["insert_many"]
+__all__ = ["insert_many", "insert_columns", "copy_columns", "Constant"]
 
 
 def _processors(conn: Connection, table: sa.Table, columns: Sequence[str]
@@ -57,3 +67,103 @@ def insert_many(conn: Connection, table: sa.Table, columns: Sequence[str],
         cursor.executemany(sql, list(params))
     finally:
         cursor.close()
+
+
+@dataclass(frozen=True)
+class Constant:
+    """The same value in every row of a column (a batch's timestamp)."""
+
+    value: Any
+
+
+_FLOATS = frozenset({float, type(None)})
+_BOOLS = frozenset({bool, type(None)})
+_DATES = frozenset({date, type(None)})
+
+
+def _native(dialect: str, sql_type: Any, values: Sequence[Any]) -> Callable[[Any], Any] | None | bool:
+    """A cheaper conversion for a column whose values are already the driver's types: True
+    (pass the values as they are), a converter, or None (use the bind processor)."""
+    kinds = set(map(type, values))
+    if isinstance(sql_type, sa.Float) and kinds <= _FLOATS:
+        return True            # the processor is float(), the identity on floats
+    if dialect == "sqlite" and isinstance(sql_type, sa.Boolean) and kinds <= _BOOLS:
+        return True            # sqlite3 stores bools as 1/0, as the processor's int() does
+    if dialect == "sqlite" and type(sql_type) is sa.Date and kinds <= _DATES:
+        return date.isoformat  # the processor's '%04d-%02d-%02d'
+    return None
+
+
+def _convert_column(values: Sequence[Any] | Constant, process: Callable[[Any], Any] | None,
+                    rows: int, native: Callable[[Any], Any] | None | bool = None) -> Iterable[Any]:
+    if isinstance(values, Constant):
+        value = values.value if process is None or values.value is None else process(values.value)
+        return itertools.repeat(value, rows)
+    if native is True or process is None:
+        return values
+    if native is not None:
+        process = native
+    try:
+        memo = {v: (None if v is None else process(v)) for v in set(values)}
+    except TypeError:  # unhashable values (lists for JSON columns)
+        return [None if v is None else process(v) for v in values]
+    if len(memo) * 2 > len(values):
+        return [None if v is None else process(v) for v in values]
+    return list(map(memo.__getitem__, values))
+
+
+def insert_columns(conn: Connection, table: sa.Table, columns: Sequence[str],
+                   values: Sequence[Sequence[Any] | Constant], rows: int) -> None:
+    """INSERT ``rows`` rows given per column (``values[i]`` holds column ``columns[i]``'s
+    values, or a :class:`Constant`) in one executemany on the connection's transaction."""
+    if not rows:
+        return
+    processors = _processors(conn, table, columns)
+    dialect = conn.dialect.name
+    converted = [_convert_column(v, p, rows, None if isinstance(v, Constant) or p is None
+                                 else _native(dialect, table.c[c].type, v))
+                 for c, v, p in zip(columns, values, processors, strict=True)]
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join(marker for _ in columns)})")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(sql, zip(*converted))
+    finally:
+        cursor.close()
+
+
+def _copy_json(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _copy_text(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def copy_columns(conn: Connection, table: sa.Table, columns: Sequence[str],
+                 values: Sequence[Sequence[Any] | Constant], rows: int) -> None:
+    """The same as :func:`insert_columns` through PostgreSQL COPY (psycopg ``write_row``):
+    Python values go to psycopg's own adapters; JSON columns are dumped to text first."""
+    if not rows:
+        return
+    json_columns = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
+    # A constant (the batch's timestamp) goes as its text, formatted once.
+    as_text = json_columns | {c for c, v in zip(columns, values, strict=True)
+                              if isinstance(v, Constant) and v.value is not None}
+    converted = [_convert_column(v, _copy_json if c in json_columns else
+                                 (_copy_text if c in as_text else None), rows)
+                 for c, v in zip(columns, values, strict=True)]
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    # Declared types spare psycopg a dumper lookup per value; JSON goes as its text.
+    types = ["text" if c in as_text else table.c[c].type.compile(dialect=conn.dialect).lower()
+             for c in columns]
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(sql) as copy:
+            copy.set_types(types)
+            write = copy.write_row
+            for row in zip(*converted):
+                write(row)

@@ -1,9 +1,15 @@
-"""Record history: change sets (one per user action) and per-field old/new values."""
+"""Record history: change sets (one per user action) and per-field old/new values.
+
+A bulk load (``RecordService.bulk_create`` / ``bulk_create_columns``, imports) writes one
+*batch* entry instead of one snapshot per record: action ``bulk_create``, ``record_id`` the
+first new id, and ``new_value`` = ``{"count", "ranges": [[first, last], …], "source"}``.
+``record_history`` shows every record of the batch a "create" entry of that batch (same
+actor, time and change set), and undo deletes the whole batch (tessera/records.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +22,9 @@ from tessera.fields.sqltypes import utcnow
 from tessera.schema.catalog import Bind, F, transaction
 
 __all__ = ["HistoryEntry", "HistoryRow", "new_change_set", "write_history", "record_history",
-           "change_set_rows"]
+           "change_set_rows", "write_batch", "batch_ids", "id_ranges", "BATCH_ACTION"]
+
+BATCH_ACTION = "bulk_create"
 
 CS, H = m.ChangeSet.__table__, m.RecordHistory.__table__
 
@@ -70,6 +78,42 @@ def write_history(conn: Connection, change_set_id: int, table_id: int, actor: st
          actor, now) for r in rows))
 
 
+def id_ranges(ids: Sequence[int]) -> list[list[int]]:
+    """Sorted ids as [[first, last], …] runs of consecutive ids."""
+    ranges: list[list[int]] = []
+    for rid in sorted(ids):
+        if ranges and rid == ranges[-1][1] + 1:
+            ranges[-1][1] = rid
+        else:
+            ranges.append([rid, rid])
+    return ranges
+
+
+def write_batch(conn: Connection, change_set_id: int, table_id: int, actor: str | None,
+                ids: Sequence[int], source: str | None = None) -> None:
+    """One history entry for records created together (see the module docstring)."""
+    if not ids:
+        return
+    ranges = id_ranges(ids)
+    batch = {"count": len(ids), "ranges": ranges, "source": source or actor}
+    conn.execute(sa.insert(H).values(change_set_id=change_set_id, table_id=table_id,
+                                     record_id=ranges[0][0], field_id=None, action=BATCH_ACTION,
+                                     old_value=None, new_value=batch, actor=actor,
+                                     created_at=utcnow()))
+
+
+def batch_ids(entry: HistoryEntry) -> list[int]:
+    """The record ids a history entry is about (a batch entry: all of its records)."""
+    if entry.action != BATCH_ACTION:
+        return [entry.record_id]
+    return [rid for first, last in (entry.new_value or {}).get("ranges", [])
+            for rid in range(first, last + 1)]
+
+
+def _covers(value: Any, record_id: int) -> bool:
+    return any(first <= record_id <= last for first, last in (value or {}).get("ranges", []))
+
+
 _COLUMNS = ("change_set_id", "table_id", "record_id", "field_id", "action", "old_value",
             "new_value", "actor", "created_at")
 
@@ -83,11 +127,23 @@ def _entries(conn: Connection, query: sa.Select[Any]) -> list[HistoryEntry]:
 
 
 def record_history(bind: Bind, table_id: int, record_id: int) -> list[HistoryEntry]:
-    """Everything that happened to one record, newest first."""
+    """Everything that happened to one record, newest first; the batch that created it shows
+    as its "create" entry."""
     with transaction(bind) as conn:
-        return _entries(conn, sa.select(H).where(H.c.table_id == table_id,
-                                                 H.c.record_id == record_id)
-                        .order_by(H.c.id.desc()))
+        entries = _entries(conn, sa.select(H).where(
+            H.c.table_id == table_id,
+            sa.or_(H.c.record_id == record_id,
+                   sa.and_(H.c.action == BATCH_ACTION, H.c.record_id < record_id)))
+            .order_by(H.c.id.desc()))
+    result = []
+    for e in entries:
+        if e.action != BATCH_ACTION:
+            result.append(e)
+        elif _covers(e.new_value, record_id):
+            batch = {k: v for k, v in (e.new_value or {}).items() if k != "ranges"}
+            result.append(replace(e, record_id=record_id, action="create",
+                                  new_value={"batch": batch}))
+    return result
 
 
 def change_set_rows(conn: Connection, change_set_id: int) -> list[HistoryEntry]:

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from tessera.access.context import resolve
+from tessera.access.context import acting, acting_principal, resolve
 from tessera.access.scope import filter_links, table_scope
 from tessera.auth.principal import Principal
 from tessera.errors import QueryError
@@ -46,6 +46,10 @@ from tessera.schema.catalog import (
 
 __all__ = ["Page", "OPERATORS", "query_records", "count_records", "query_view",
            "ensure_sort_index", "build_filter", "resolve_sort"]
+
+# A filter value meaning "the acting user" for ``user`` fields: {"field": "负责人", "op": "=",
+# "value": "@me"} (SYSTEM and anonymous readers have no user: the condition is "is blank").
+ME = "@me"
 
 _SCALAR = ("text", "number", "boolean", "date", "datetime")
 _ORDERED = ("text", "number", "date", "datetime")
@@ -129,6 +133,8 @@ def _value(field: FieldInfo, raw: Any) -> Any:
     """A filter operand parsed like input for the field (or by value kind for computed)."""
     if raw is None or raw == "":
         return None
+    if field.type == "user" and raw == ME:     # the acting user (views like 我的今日回访)
+        return acting_principal().user_id
     kind = _kind(field)
     if kind != "text" and not field.read_only and field.type not in ("link", "multi_select"):
         return field.field_type.parse(raw, field)
@@ -417,6 +423,18 @@ def _sorted_page(conn: Any, statement: sa.Select[Any], where: sa.ColumnElement[b
 
 
 # --- queries ----------------------------------------------------------------------------
+def _page_columns(t: sa.Table, dialect: str) -> list[Any]:
+    """The table's columns; on SQLite the record timestamps come as their stored text, which
+    is already the API's 'YYYY-MM-DDTHH:MM:SSZ' (no parse into datetime and back per row)."""
+    if dialect != "sqlite":
+        return list(t.columns)
+    return [sa.type_coerce(c, sa.String).label(c.name) if c.name in _STAMPS else c
+            for c in t.columns]
+
+
+_STAMPS = ("created_at", "updated_at")
+
+
 def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None = None,
                   sort: Sequence[Mapping[str, Any]] | None = None, limit: int = 100,
                   cursor: str | None = None, key: str = "name",
@@ -429,7 +447,7 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
     principal = resolve(principal)
     if not 1 <= int(limit) <= 5000:
         raise _err("limit must be between 1 and 5000.", "limit 必须在 1 到 5000 之间。")
-    with transaction(bind) as conn, user_directory(conn):
+    with transaction(bind) as conn, user_directory(conn), acting(principal):
         scope = table_scope(conn, principal, table_id, "records.read")
         table = scope.table
         t = sa_table(table)
@@ -438,7 +456,8 @@ def query_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
         order = resolve_sort(table, sort)
         keys = [(t.c[f.column], desc) for f, desc in order]
         fingerprint = _fingerprint(table_id, filter, sort)
-        statement = sa.select(t, *[k.label(f"_k{i}") for i, (k, _) in enumerate(keys)])
+        statement = sa.select(*_page_columns(t, conn.dialect.name),
+                              *[k.label(f"_k{i}") for i, (k, _) in enumerate(keys)])
         after = None
         if cursor:
             values, last_id = _read_cursor(cursor, fingerprint, len(keys))
@@ -471,7 +490,7 @@ def count_records(bind: Bind, table_id: int, *, filter: Mapping[str, Any] | None
                   today: date | None = None, tz: str = "UTC",
                   principal: Principal | None = None) -> int:
     principal = resolve(principal)
-    with transaction(bind) as conn, user_directory(conn):
+    with transaction(bind) as conn, user_directory(conn), acting(principal):
         scope = table_scope(conn, principal, table_id, "records.read")
         table = scope.table
         t = sa_table(table)

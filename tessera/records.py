@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -19,9 +18,9 @@ from tessera import history as hist
 from tessera.auth.principal import Principal
 from tessera.bulkwrite import insert_many
 from tessera.errors import FieldValueError, NotFoundError, RecordValidationError
-from tessera.fields.computed import error_column_name, has_error_column
-from tessera.fields.sqltypes import format_utc, utcnow
+from tessera.fields.sqltypes import utcnow
 from tessera.fields.user import user_directory
+from tessera.record_json import conversion_plan, rows_to_records
 from tessera.schema.catalog import (
     Bind,
     FieldInfo,
@@ -83,35 +82,10 @@ def record_to_dict(table: TableInfo, row: Any, links: Mapping[int, Mapping[int, 
 def records_to_dicts(table: TableInfo, rows: Sequence[Any],
                      links: Mapping[int, Mapping[int, list[int]]], *, key: str = "name",
                      fields: Sequence[FieldInfo] | None = None) -> list[dict[str, Any]]:
-    """``record_to_dict`` for many rows, resolving each field's column and type once."""
-    plan = []
-    for f in fields if fields is not None else table.fields:
-        error_column = (error_column_name(f.column or "") if has_error_column(f.field_type)
-                        else None)
-        plan.append((f.name if key == "name" else str(f.id), f, f.type == "link", f.column,
-                     error_column, f.field_type.to_json))
-    result = []
-    for row in rows:
-        mapping = row._mapping
-        values: dict[str, Any] = {}
-        for name, f, is_link, column, error_column, to_json in plan:
-            if is_link:
-                values[name] = list(links.get(f.id, {}).get(mapping["id"], []))
-            elif error_column and mapping.get(error_column):
-                values[name] = {"error": mapping[error_column]}
-            else:
-                values[name] = to_json(mapping[column], f)
-        result.append({"id": mapping["id"], "created_at": _json_time(mapping["created_at"]),
-                       "updated_at": _json_time(mapping["updated_at"]), "fields": values})
-    return result
-
-
-def _json_time(value: Any) -> Any:
-    if value is None:
-        return None
-    if value.tzinfo is UTC:  # what UtcDateTime reads: isoformat is twice as fast as strftime
-        return value.isoformat()[:19] + "Z"
-    return format_utc(value)
+    """``record_to_dict`` for many rows, through the fields' conversion plan
+    (tessera.record_json: compiled once per schema, not per page)."""
+    plan = conversion_plan(fields if fields is not None else table.fields, key)
+    return rows_to_records(plan, rows, links)
 
 
 class RecordService:
@@ -253,14 +227,48 @@ class RecordService:
 
     def bulk_create(self, table_id: int, rows: Sequence[Mapping[Any, Any]], *,
                     actor: str | None = None) -> list[int]:
+        """Create many records (all or nothing) through the column path
+        (tessera/bulkcreate.py): one history entry for the batch, one recompute."""
+        from tessera.bulkcreate import rows_to_columns
+
+        columns, present = rows_to_columns(rows)
         with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
             scope = self._scope(conn, table, "records.write")
-            for index, row in enumerate(rows):
-                scope.check_fields(row, row=index)
-            ids = self._create(conn, table, rows, self._actor(actor), bulk=True)
-            scope.check_still_visible(conn, ids)
-            return ids
+            try:
+                scope.check_fields(columns)
+            except RecordValidationError:  # name the rows, as a row-by-row check does
+                for index, row in enumerate(rows):
+                    scope.check_fields(row, row=index)
+                raise
+            return self._bulk(conn, scope, table, columns, actor, present=present).ids
+
+    def bulk_create_columns(self, table_id: int, columns: Mapping[Any, Sequence[Any]], *,
+                            actor: str | None = None, skip_invalid: bool = False,
+                            source: str | None = None) -> Any:
+        """Create one record per row of ``columns`` ({field name/id: [value per row]}), the
+        fast path for imports and loads. Returns a ``tessera.bulkcreate.BulkOutcome``: new
+        ids and the input rows they came from. Bad values raise RecordValidationError with
+        nothing written, or with ``skip_invalid`` leave their rows out (``outcome.errors``)."""
+        with transaction(self.bind, write=True) as conn:
+            table = get_table(conn, table_id)
+            scope = self._scope(conn, table, "records.write")
+            scope.check_fields(columns)
+            return self._bulk(conn, scope, table, columns, actor, skip_invalid=skip_invalid,
+                              source=source)
+
+    def _bulk(self, conn: Connection, scope: Any, table: TableInfo,
+              columns: Mapping[Any, Sequence[Any]], actor: str | None, *,
+              present: Mapping[Any, set[int]] | None = None, skip_invalid: bool = False,
+              source: str | None = None) -> Any:
+        from tessera.bulkcreate import create_columns
+
+        outcome = create_columns(self, conn, table, columns, self._actor(actor),
+                                 present=present, skip_invalid=skip_invalid, source=source)
+        if not skip_invalid:
+            outcome.raise_errors()
+        scope.check_still_visible(conn, outcome.ids)
+        return outcome
 
     def _create(self, conn: Connection, table: TableInfo, rows: Sequence[Mapping[Any, Any]],
                 actor: str | None, *, bulk: bool, change_set_id: int | None = None,
@@ -390,7 +398,9 @@ class RecordService:
                 bulk: bool, kind: str = "update", change_set_id: int | None = None) -> None:
         ids = [rid for rid, _ in updates]
         parsed = self._parse_all(conn, table, [v for _, v in updates], bulk)
-        before = self._snapshots(conn, table, ids)
+        # History compares the written fields only: read (before and after) just those.
+        written = {fid for p in parsed for fid in p.field_ids}
+        before = self._field_snapshots(conn, table, ids, written)
         missing = [rid for rid in ids if rid not in before]
         if missing:
             raise NotFoundError("record", missing[0] if len(missing) == 1 else missing)
@@ -400,10 +410,16 @@ class RecordService:
         if link_ids:  # listeners may need the links as they were (dependents through links)
             self._notify(conn, RecordChange("before_update", table.id, tuple(ids),
                                             tuple(link_ids)))
-        for rid, p in zip(ids, parsed, strict=True):
-            conn.execute(sa.update(t).where(t.c.id == rid).values(updated_at=now, **p.columns))
-        moved = self._write_links(conn, table, ids, parsed, replace=True)
-        after = self._snapshots(conn, table, ids)
+        if len(ids) == 1 and not link_ids:
+            # one statement: the UPDATE returns the new values history needs
+            after = self._update_returning(conn, table, ids[0], parsed[0], written, now)
+            moved: dict[int, list[int]] = {}
+        else:
+            for rid, p in zip(ids, parsed, strict=True):
+                conn.execute(sa.update(t).where(t.c.id == rid)
+                             .values(updated_at=now, **p.columns))
+            moved = self._write_links(conn, table, ids, parsed, replace=True)
+            after = self._field_snapshots(conn, table, ids, written)
         rows: list[hist.HistoryRow] = []
         changed_fields: set[int] = set()
         for rid, p in zip(ids, parsed, strict=True):
@@ -465,13 +481,17 @@ class RecordService:
             table = get_table(conn, table_id)
             actor = self._actor(actor)
             scope = self._scope(conn, table, "records.write")
-            touched = sorted({e.record_id for e in entries})
+            touched = sorted({rid for e in entries for rid in hist.batch_ids(e)})
             scope.check_fields({e.field_id for e in entries if e.field_id is not None})
             scope.check_visible(conn, self._snapshots(conn, table, touched))
             cs = hist.new_change_set(conn, table.id, actor, "undo", undo_of=change_set_id)
             known = {str(f.id) for f in table.fields if not f.read_only}
             for entry in reversed(entries):
-                if entry.action == "create":
+                if entry.action == hist.BATCH_ACTION:  # a bulk load: delete what is left of it
+                    alive = sorted(self._snapshots(conn, table, hist.batch_ids(entry)))
+                    if alive:
+                        self._delete(conn, table, alive, actor, cs)
+                elif entry.action == "create":
                     if self._snapshots(conn, table, [entry.record_id]):
                         self._delete(conn, table, [entry.record_id], actor, cs)
                 elif entry.action == "delete":
@@ -504,6 +524,52 @@ class RecordService:
                 snap[key] = sorted(set(p.links.get(field_id) or []))
             snapshots[rid] = snap
         return snapshots
+
+    @staticmethod
+    def _snapshot_plan(table: TableInfo, field_ids: set[int]
+                       ) -> tuple[list[tuple[str, str, Any, FieldInfo]], list[FieldInfo]]:
+        """(plain fields as (key, column, to_json, field), link fields) among ``field_ids``."""
+        chosen = [f for f in table.fields if f.id in field_ids and not f.read_only]
+        plain = [(str(f.id), f.column or "", f.field_type.to_json, f) for f in chosen
+                 if f.type != "link"]
+        return plain, [f for f in chosen if f.type == "link"]
+
+    def _field_snapshots(self, conn: Connection, table: TableInfo, ids: Sequence[int],
+                         field_ids: set[int]) -> dict[int, dict[str, Any]]:
+        """Like :meth:`_snapshots`, for the fields ``field_ids`` only (an entry per existing
+        record, empty when no field is asked for)."""
+        t = sa_table(table)
+        plain, links = self._snapshot_plan(table, field_ids)
+        columns = [t.c.id, *[t.c[column] for _, column, _, _ in plain]]
+        id_list = list(ids)
+        rows: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(id_list), 900):
+            chunk = id_list[start:start + 900]
+            where = t.c.id == chunk[0] if len(chunk) == 1 else t.c.id.in_(chunk)
+            for row in conn.execute(sa.select(*columns).where(where)):
+                rows[row[0]] = {key: to_json(row[i], f)
+                                for i, (key, _, to_json, f) in enumerate(plain, 1)}
+        for f in links:
+            if rows:
+                for rid, linked in read_links(conn, f, list(rows)).items():
+                    rows[rid][str(f.id)] = linked
+        return rows
+
+    def _update_returning(self, conn: Connection, table: TableInfo, record_id: int,
+                          parsed: _Parsed, field_ids: set[int], now: Any
+                          ) -> dict[int, dict[str, Any]]:
+        """UPDATE one record (no link field written) and return its new snapshot of
+        ``field_ids`` from the statement itself (RETURNING: SQLite ≥ 3.35, PostgreSQL)."""
+        t = sa_table(table)
+        plain, _ = self._snapshot_plan(table, field_ids)
+        row = conn.execute(sa.update(t).where(t.c.id == record_id)
+                           .values(updated_at=now, **parsed.columns)
+                           .returning(t.c.id, *[t.c[column] for _, column, _, _ in plain])
+                           ).first()
+        if row is None:
+            return {}
+        return {record_id: {key: to_json(row[i], f)
+                            for i, (key, _, to_json, f) in enumerate(plain, 1)}}
 
     def _snapshots(self, conn: Connection, table: TableInfo,
                    ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -13,6 +13,12 @@ keeps them all unchanged.
   them. Restored fields get new ids; formulas, lookups and rollups that referred to the old
   ids (marked broken by the delete) are rewritten to the new ids and recomputed, and views'
   filters, sorts and hidden fields are remapped.
+- bases: the one exception — a base is too large to snapshot and nothing outside it refers to
+  it, so it stays in place, *closed*: every access check (tessera/access/scope.py) answers 404
+  for a base with a ``base`` trash item, listings leave it out, its automations are switched
+  off (the snapshot lists which were on) and queued runs skip. Restoring removes the item
+  and switches those automations back on: tables, fields, views, records, links, formulas,
+  roles and rules come back exactly as they were, ids included. Purging deletes the base.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera import schema_ops as schema
+from tessera.access.scope import base_in_trash
 from tessera.auth import audit
 from tessera.auth.models import TRASH
 from tessera.auth.principal import SYSTEM, Principal
@@ -36,7 +43,7 @@ from tessera.records import RecordService, read_links
 from tessera.schema.catalog import Bind, F, FieldInfo, transaction
 
 __all__ = ["TrashItem", "KEEP_DAYS", "delete_records", "delete_view", "delete_field",
-           "delete_table", "list_items", "get_item", "restore", "purge", "purge_expired",
+           "delete_table", "delete_base", "base_in_trash", "list_items", "get_item", "restore", "purge", "purge_expired",
            "RESTORERS"]
 
 KEEP_DAYS = 30
@@ -184,6 +191,41 @@ def delete_table(bind: Bind, table_id: int, *, principal: Principal = SYSTEM) ->
         schema.delete_table(conn, table_id)
         return _keep(conn, principal, "table", base_id=table.base_id, table_id=table.id,
                      target_id=table_id, label=table.name, snapshot=snapshot)
+
+
+def delete_base(bind: Bind, base_id: int, *, principal: Principal = SYSTEM) -> int:
+    """Close a base into the trash (see the module docstring); returns the trash item id."""
+    from tessera.workflow.models import AUTOMATIONS
+
+    with transaction(bind) as conn:
+        base = schema.get_base(conn, base_id)
+        if base_in_trash(conn, base_id):
+            raise NotFoundError("base", base_id)
+        a = AUTOMATIONS
+        enabled = list(conn.execute(sa.select(a.c.id).where(
+            a.c.base_id == base_id, a.c.enabled.is_(True)).order_by(a.c.id)).scalars())
+        conn.execute(sa.update(a).where(a.c.base_id == base_id).values(enabled=False))
+        tables = schema.list_tables(conn, base_id)
+        item = _keep(conn, principal, "base", base_id=base_id, table_id=None,
+                     target_id=base_id, label=base.name,
+                     snapshot={"enabled_automations": enabled,
+                               "tables": [t.name for t in tables]})
+        audit.record(conn, principal, "base.trash", f"base {base_id}",
+                     {"label": base.name, "tables": len(tables)})
+        return item
+
+
+def _restore_base(conn: Connection, item: sa.Row, principal: Principal) -> dict[str, Any]:
+    from tessera.workflow.service import enable_automation
+
+    enabled = list((item.snapshot or {}).get("enabled_automations") or [])
+    conn.execute(TRASH.delete().where(TRASH.c.id == item.id))   # open before enabling
+    for automation_id in enabled:
+        try:   # a fresh baseline: what changed while closed does not fire a backlog
+            enable_automation(conn, automation_id)
+        except NotFoundError:
+            continue
+    return {"kind": "base", "base_id": item.base_id, "automations_enabled": enabled}
 
 
 def _all_link_fields(conn: Connection) -> list[FieldInfo]:
@@ -436,6 +478,7 @@ RESTORERS: dict[str, Restorer] = {
     "view": _restore_view,
     "field": _restore_field,
     "table": _restore_table,
+    "base": _restore_base,
 }
 
 
@@ -469,6 +512,10 @@ def restore(bind: Bind, item_id: int, *, principal: Principal = SYSTEM) -> dict[
         row = _row(conn, item_id)
         if row.base_id is not None:
             schema.get_base(conn, row.base_id)
+            if row.kind != "base" and base_in_trash(conn, row.base_id):
+                raise RestoreConflict(
+                    "Its base is in the trash; restore the base first.",
+                    "它所在的数据库在回收站中，请先恢复该数据库。")
         if row.kind in ("record", "view", "field"):
             schema.get_table(conn, row.table_id)
         result = RESTORERS[row.kind](conn, row, principal)
@@ -482,6 +529,8 @@ def purge(bind: Bind, item_id: int, *, principal: Principal = SYSTEM) -> None:
     with transaction(bind) as conn:
         row = _row(conn, item_id)
         conn.execute(TRASH.delete().where(TRASH.c.id == item_id))
+        if row.kind == "base":
+            _purge_base(conn, row.base_id)
         audit.record(conn, principal, "trash.purge", f"{row.kind} {row.target_id}",
                      {"label": row.label})
 
@@ -490,4 +539,18 @@ def purge_expired(bind: Bind, *, now: datetime | None = None, days: int = KEEP_D
     """Delete items older than ``days`` (run by the workflow worker); returns how many."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     with transaction(bind) as conn:
-        return int(conn.execute(TRASH.delete().where(TRASH.c.deleted_at < cutoff)).rowcount)
+        bases = list(conn.execute(sa.select(TRASH.c.base_id).where(
+            TRASH.c.deleted_at < cutoff, TRASH.c.kind == "base")).scalars())
+        purged = int(conn.execute(TRASH.delete().where(TRASH.c.deleted_at < cutoff)).rowcount)
+        for base_id in bases:
+            _purge_base(conn, base_id)
+        return purged
+
+
+def _purge_base(conn: Connection, base_id: int) -> None:
+    """Delete a closed base for good, with the trash items of its tables, fields and rows."""
+    conn.execute(TRASH.delete().where(TRASH.c.base_id == base_id))
+    try:
+        schema.delete_base(conn, base_id)
+    except NotFoundError:
+        return

@@ -89,7 +89,8 @@ ROUTE_POLICY: dict[str, RoutePolicy] = {
     "commit_import_upload": _p("records.import", "table_id", unrestricted=True),
     "export_table_file": _p("records.export", "table_id"),
     "export_view_file": _p("records.export", "view_id"),
-    # automations (they run as the system: only schema admins manage them)
+    # automations: only schema admins manage them; each runs as its run-as user, and who may
+    # choose whom is checked by tessera/access/run_as.py
     "list_automations": _p("automations.read", "base_id"),
     "create_automation": _p("automations.write", "base_id"),
     "get_automation": _p("automations.read", "automation_id"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.access.members import bases_of, grant
-from tessera.access.scope import table_scope
+from tessera.access.scope import table_scope, trashed_bases
 from tessera.auth.principal import SYSTEM, Principal
 from tessera.errors import NotFoundError
 from tessera.schema.catalog import BaseInfo, FieldInfo, TableInfo, get_field, transaction
@@ -21,8 +21,11 @@ def principal_of(call: Any) -> Principal:
 
 
 def visible_bases(bind: Any, principal: Principal, bases: list[BaseInfo]) -> list[BaseInfo]:
+    """The bases the principal holds a role on, without those in the trash."""
     reach = bases_of(bind, principal)
-    return bases if reach is None else [b for b in bases if b.id in reach]
+    with transaction(bind) as conn:
+        closed = trashed_bases(conn)
+    return [b for b in bases if b.id not in closed and (reach is None or b.id in reach)]
 
 
 def visible_table(bind: Any, principal: Principal, table: TableInfo | int) -> TableInfo:

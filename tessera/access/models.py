@@ -5,6 +5,7 @@ access_memberships        a user OR a group holds one role on one base
 access_field_permissions  per field and role: ``hidden`` or ``read_only``
 access_row_rules          per table and role: a formula that must be TRUE for a row to be seen
                           or written (stored as written and in id form, see compute.references)
+access_run_as             per automation: the user it runs as, or SYSTEM (migration 0010)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tessera.auth.models  # noqa: F401  (auth_users / auth_groups, referenced 
 from tessera.fields.sqltypes import UtcDateTime
 from tessera.models import Model
 
-__all__ = ["MEMBERSHIPS", "FIELD_PERMISSIONS", "ROW_RULES"]
+__all__ = ["MEMBERSHIPS", "FIELD_PERMISSIONS", "ROW_RULES", "RUN_AS"]
 
 meta = Model.metadata
 
@@ -53,4 +54,17 @@ ROW_RULES = sa.Table(
     sa.Column("formula", sa.Text, nullable=False),
     sa.Column("expression", sa.Text, nullable=False),
     sa.UniqueConstraint("table_id", "role"),
+)
+
+# access_run_as: per automation, who it runs as (tessera/access/run_as.py, migration 0010);
+# wf_automations is tessera/workflow/models.py's (not imported here: the workflow package
+# imports tessera.access)
+
+RUN_AS = sa.Table(
+    "access_run_as", meta,
+    sa.Column("automation_id", sa.Integer,
+              sa.ForeignKey("wf_automations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created_by", sa.Integer, nullable=True),   # auth_users.id of its creator
+    sa.Column("user_id", sa.Integer, nullable=True),      # the user it acts as
+    sa.Column("is_system", sa.Boolean, nullable=False, default=False),
 )

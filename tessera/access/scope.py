@@ -29,11 +29,13 @@ from tessera.access.errors import ForbiddenError, SignInRequiredError, forbidden
 from tessera.access.members import group_names, role_of
 from tessera.access.models import FIELD_PERMISSIONS, ROW_RULES
 from tessera.access.roles import role_allows
+from tessera.auth.models import TRASH
 from tessera.auth.principal import Principal
 from tessera.errors import NotFoundError
 from tessera.schema.catalog import FieldInfo, TableInfo, get_table
 
-__all__ = ["TableScope", "table_scope", "require", "visible_row_ids", "filter_links"]
+__all__ = ["TableScope", "table_scope", "require", "visible_row_ids", "filter_links",
+           "base_in_trash", "trashed_bases"]
 
 
 @dataclass(frozen=True)
@@ -138,10 +140,27 @@ def _unrestricted(principal: Principal, table: TableInfo, role: str | None) -> T
     return TableScope(principal, role, table, table)
 
 
+def base_in_trash(conn: Connection, base_id: int) -> bool:
+    """Whether the base was deleted into the trash (tessera/trash.py): closed to everyone."""
+    return conn.execute(sa.select(TRASH.c.id).where(
+        TRASH.c.base_id == base_id, TRASH.c.kind == "base")).first() is not None
+
+
+def trashed_bases(conn: Connection) -> set[int]:
+    return set(conn.execute(sa.select(TRASH.c.base_id).where(TRASH.c.kind == "base")).scalars())
+
+
+def _check_open(conn: Connection, principal: Principal, base_id: int) -> None:
+    """A base in the trash does not exist for anyone but SYSTEM (which restores it)."""
+    if not principal.is_system and base_in_trash(conn, base_id):
+        raise NotFoundError("base", base_id)
+
+
 def table_scope(conn: Connection, principal: Principal, table: TableInfo | int,
                 action: str = "records.read") -> TableScope:
     """The principal's scope on ``table``, after checking ``action`` (raises 401/403)."""
     info = table if isinstance(table, TableInfo) else get_table(conn, table)
+    _check_open(conn, principal, info.base_id)
     if principal.is_admin and principal.token_base_ids is None:
         return _unrestricted(principal, info, "owner")
     role = role_of(conn, principal, info.base_id)
@@ -303,7 +322,8 @@ def filter_links(conn: Connection, principal: Principal, field: FieldInfo,
 
 
 def require(conn: Connection, principal: Principal, action: str, base_id: int) -> str:
-    """Check a base-level action; the principal's role (raises 401/403)."""
+    """Check a base-level action; the principal's role (raises 401/403, 404 in the trash)."""
+    _check_open(conn, principal, base_id)
     if principal.is_admin and principal.token_base_ids is None:
         return "owner"
     role = role_of(conn, principal, base_id)

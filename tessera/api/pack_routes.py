@@ -106,6 +106,42 @@ def list_dashboards(call: Call) -> list[dict[str, Any]]:
     return [d.to_dict() for d in run(call.engine, call.path["base_id"])]
 
 
+_ROLE_MEMBER = {"type": "object", "required": ["role", "base_role", "user_id", "username"],
+                "properties": {"role": {"type": "string"}, "role_name": {"type": "string"},
+                               "base_role": {"type": "string"}, "user_id": {"type": "integer"},
+                               "username": {"type": "string"}}}
+_ROLES = {"type": "object", "required": ["roles", "members"], "properties": {
+    "roles": {"type": "array", "items": {"type": "object"}},
+    "members": {"type": "array", "items": _ROLE_MEMBER}}}
+_USER = {"type": "object", "required": ["user"], "additionalProperties": False,
+         "properties": {"user": {"type": ["string", "integer"],
+                                 "description": "a username or user id"}}}
+
+
+def list_pack_roles(call: Call) -> dict[str, Any]:
+    from tessera.packs.roles import pack_roles, role_members
+
+    base_id = call.path["base_id"]
+    return {"roles": pack_roles(call.engine, base_id),
+            "members": [m.to_dict() for m in role_members(call.engine, base_id)]}
+
+
+def assign_pack_role(call: Call) -> dict[str, Any]:
+    from tessera.access.api_views import principal_of
+    from tessera.packs.roles import assign_role
+
+    return assign_role(call.engine, call.path["base_id"], call.path["role"], call.body["user"],
+                       actor=principal_of(call)).to_dict()
+
+
+def unassign_pack_role(call: Call) -> dict[str, Any]:
+    from tessera.access.api_views import principal_of
+    from tessera.packs.roles import unassign_role
+
+    return {"removed": unassign_role(call.engine, call.path["base_id"], call.body["user"],
+                                     actor=principal_of(call))}
+
+
 def _r(method: str, path: str, handler: Any, summary: str, response: Any, **kw: Any) -> ApiRoute:
     return ApiRoute(method, PREFIX + path, handler, summary, TAG, response, **kw)
 
@@ -132,6 +168,16 @@ PACK_ROUTES: tuple[ApiRoute, ...] = (
     _r("GET", BASE + "/pack/export", export_pack,
        "Export the base as a pack (normalized data and pack.yaml text)", _EXPORTED,
        errors=(404,)),
+    _r("GET", BASE + "/pack/roles", list_pack_roles,
+       "The pack's roles (rules as installed) and the users holding each", _ROLES,
+       errors=(404,)),
+    _r("POST", BASE + "/pack/roles/{role}/members", assign_pack_role,
+       "Give a user a pack role (a grant of its base role, replacing the user's role there)",
+       _ROLE_MEMBER, status=201, errors=(400, 404), body=_USER),
+    _r("POST", BASE + "/pack/roles/revoke", unassign_pack_role,
+       "Take a user's role on the base away", {"type": "object", "required": ["removed"],
+                                               "properties": {"removed": {"type": "boolean"}}},
+       errors=(404,), body=_USER),
     _r("GET", BASE + "/dashboards", list_dashboards, "List a base's dashboards",
        {"type": "array", "items": _DASHBOARD}, errors=(404,)),
 )
@@ -140,7 +186,8 @@ PACK_ROUTES: tuple[ApiRoute, ...] = (
 def _register_policies() -> None:
     """Each route's access rule, in the access layer's registry (tessera.access.api_policy):
     validating needs a signed-in user, installing creates a base the caller then owns,
-    upgrading changes the schema, exporting and dashboards read the base."""
+    upgrading changes the schema, exporting and dashboards read the base, pack roles and
+    their members are managed by whoever manages the base's access (its owner)."""
     from tessera.access.api_policy import ROUTE_POLICY, RoutePolicy
 
     ROUTE_POLICY.setdefault("validate_pack", RoutePolicy("signed_in"))
@@ -148,6 +195,8 @@ def _register_policies() -> None:
     ROUTE_POLICY.setdefault("upgrade_pack", RoutePolicy("schema.write", "base_id"))
     ROUTE_POLICY.setdefault("export_pack", RoutePolicy("base.read", "base_id"))
     ROUTE_POLICY.setdefault("list_dashboards", RoutePolicy("base.read", "base_id"))
+    for operation in ("list_pack_roles", "assign_pack_role", "unassign_pack_role"):
+        ROUTE_POLICY.setdefault(operation, RoutePolicy("access.manage", "base_id"))
 
 
 _register_policies()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tessera.access.run_as import RUN_AS_SCHEMA
 from tessera.api.spec import ApiRoute, Call, Param
 
 __all__ = ["WORKFLOW_ROUTES"]
@@ -24,22 +25,28 @@ _AUTOMATION_BODY = {"type": "object", "additionalProperties": False, "properties
     "condition": {"type": ["string", "null"]},
     "actions": {"type": "array", "items": _ACTION},
     "webhook_secret": {"type": ["string", "null"]},
-    "enabled": {"type": "boolean"}, "backfill": {"type": "boolean"}}}
+    "enabled": {"type": "boolean"}, "backfill": {"type": "boolean"}, "run_as": RUN_AS_SCHEMA}}
 _AUTOMATION = {"type": "object", "description": "an automation (wf_automations row)"}
 _RUN = {"type": "object", "description": "a run with its steps and log"}
 
 
-def _json(row: dict[str, Any]) -> dict[str, Any]:
+def _json(row: dict[str, Any], engine: Any) -> dict[str, Any]:
+    from tessera.access.run_as import get_run_as
+    from tessera.schema.catalog import transaction
+
     out = dict(row)
     out["trigger"] = {"type": out.pop("trigger_type"), "options": out.pop("trigger_options")}
     out.pop("webhook_secret", None)
+    with transaction(engine) as conn:
+        run_as = get_run_as(conn, row["id"])
+    out["run_as"] = run_as.to_dict() if run_as is not None else None
     return out
 
 
 def list_automations(call: Call) -> list[dict[str, Any]]:
     from tessera import workflow as wf
 
-    return [_json(a) for a in wf.list_automations(call.engine, call.path["base_id"])]
+    return [_json(a, call.engine) for a in wf.list_automations(call.engine, call.path["base_id"])]
 
 
 def create_automation(call: Call) -> dict[str, Any]:
@@ -50,14 +57,15 @@ def create_automation(call: Call) -> dict[str, Any]:
         call.engine, base_id=call.path["base_id"], name=b.get("name") or "automation",
         trigger=b["trigger"], actions=b.get("actions") or [], table_id=b.get("table_id"),
         condition=b.get("condition"), webhook_secret=b.get("webhook_secret"),
-        enabled=bool(b.get("enabled")), backfill=bool(b.get("backfill")))
-    return _json(wf.get_automation(call.engine, aid))
+        enabled=bool(b.get("enabled")), backfill=bool(b.get("backfill")),
+        actor=call.principal, run_as=b.get("run_as"))
+    return _json(wf.get_automation(call.engine, aid), call.engine)
 
 
 def get_automation(call: Call) -> dict[str, Any]:
     from tessera import workflow as wf
 
-    return _json(wf.get_automation(call.engine, call.path["automation_id"]))
+    return _json(wf.get_automation(call.engine, call.path["automation_id"]), call.engine)
 
 
 def update_automation(call: Call) -> dict[str, Any]:
@@ -66,7 +74,8 @@ def update_automation(call: Call) -> dict[str, Any]:
     b = call.body
     return _json(wf.update_automation(call.engine, call.path["automation_id"], name=b.get("name"),
                                       trigger=b.get("trigger"), actions=b.get("actions"),
-                                      condition=b.get("condition")))
+                                      condition=b.get("condition"), actor=call.principal,
+                                      run_as=b.get("run_as")), call.engine)
 
 
 def delete_automation(call: Call) -> None:
@@ -80,14 +89,14 @@ def enable_automation(call: Call) -> dict[str, Any]:
 
     wf.enable_automation(call.engine, call.path["automation_id"],
                          backfill=bool((call.body or {}).get("backfill")))
-    return _json(wf.get_automation(call.engine, call.path["automation_id"]))
+    return _json(wf.get_automation(call.engine, call.path["automation_id"]), call.engine)
 
 
 def disable_automation(call: Call) -> dict[str, Any]:
     from tessera import workflow as wf
 
     wf.disable_automation(call.engine, call.path["automation_id"])
-    return _json(wf.get_automation(call.engine, call.path["automation_id"]))
+    return _json(wf.get_automation(call.engine, call.path["automation_id"]), call.engine)
 
 
 def dry_run_automation(call: Call) -> dict[str, Any]:
@@ -95,6 +104,16 @@ def dry_run_automation(call: Call) -> dict[str, Any]:
 
     return wf.dry_run(call.engine, call.path["automation_id"],
                       (call.body or {}).get("record_id")).to_dict()
+
+
+def dry_run_draft(call: Call) -> dict[str, Any]:
+    """The visual editor's dry run of an automation not saved yet (same checks as saving)."""
+    from tessera.workflow.service import dry_run_draft as run
+
+    b = call.body
+    return run(call.engine, {"table_id": b.get("table_id"), "trigger": b["trigger"],
+                             "condition": b.get("condition"), "actions": b.get("actions") or []},
+               b.get("record_id")).to_dict()
 
 
 def list_runs(call: Call) -> list[dict[str, Any]]:
@@ -146,6 +165,11 @@ WORKFLOW_ROUTES: tuple[ApiRoute, ...] = (
     _r("POST", AID + "/dry-run", dry_run_automation,
        "What the automation would do for a record (nothing is written or sent)", _OBJ,
        body={"type": "object", "properties": {"record_id": {"type": ["integer", "null"]}}}),
+    _r("POST", "/bases/{base_id:int}/automations/dry-run", dry_run_draft,
+       "Dry-run an automation before saving it (nothing is written or sent)", _OBJ,
+       body={"type": "object", "required": ["trigger", "actions"], "properties": {
+           **_AUTOMATION_BODY["properties"], "record_id": {"type": ["integer", "null"]}}},
+       errors=(400, 404)),
     _r("GET", AID + "/runs", list_runs, "Latest runs with their steps and log", {
         "type": "array", "items": _RUN},
        params=(Param("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
@@ -161,3 +185,13 @@ WORKFLOW_ROUTES: tuple[ApiRoute, ...] = (
        params=(Param("delivery_id", {"type": "string"},
                      "the caller's idempotency key: a repeated delivery queues nothing"),)),
 )
+
+
+def _register_policies() -> None:
+    """The draft dry run reads the base's automations (tessera.access.api_policy)."""
+    from tessera.access.api_policy import ROUTE_POLICY, RoutePolicy
+
+    ROUTE_POLICY.setdefault("dry_run_draft", RoutePolicy("automations.read", "base_id"))
+
+
+_register_policies()

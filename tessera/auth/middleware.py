@@ -29,9 +29,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tessera.auth.errors import CsrfFailed, NotAuthenticated
 from tessera.auth.request import CSRF_KEY, PRINCIPAL_KEY, VIA_KEY
-from tessera.auth.sessions import SESSION_COOKIE, SESSION_DAYS, load_session, unsign
+from tessera.auth.sessions import (
+    SESSION_COOKIE,
+    SESSION_DAYS,
+    cached_credential,
+    cached_session,
+    load_session,
+    remember_credential,
+    remember_session,
+    unsign,
+)
 from tessera.auth.settings import secret_key
-from tessera.auth.tokens import principal_for_token
+from tessera.auth.tokens import principal_for_token, token_hash
 from tessera.auth.users import has_users
 from tessera.errors import TesseraError
 
@@ -54,6 +63,9 @@ PUBLIC_PATHS = (
     # The member self-service page: its unguessable token is the credential (tessera/outreach).
     re.compile(r"^/m/[^/]+(/qr\.svg)?$"),
     re.compile(r"^/m-static/member\.css$"),
+    # A form shared by link: the unguessable, revocable token is the credential; the page
+    # carries its own CSRF token (tessera.web.public_forms).
+    re.compile(r"^/f/[A-Za-z0-9_-]{20,64}$"),
 )
 
 
@@ -100,7 +112,7 @@ class AuthMiddleware:
             scheme, _, secret = authorization.partition(" ")
             principal = None
             if scheme.lower() == "bearer":
-                principal = await run_in_threadpool(principal_for_token, engine, secret.strip())
+                principal = await _token_principal(engine, secret.strip())
             if principal is not None:
                 scope[PRINCIPAL_KEY], scope[VIA_KEY] = principal, "token"
                 return
@@ -113,8 +125,11 @@ class AuthMiddleware:
         if cookie:
             key = await _secret(request, engine)
             session_id = unsign(key, cookie, max_age=SESSION_DAYS * 86400)
-            session = await run_in_threadpool(load_session, engine, session_id) \
-                if session_id else None
+            session = cached_session(session_id) if session_id else None
+            if session is None and session_id:
+                session = await run_in_threadpool(load_session, engine, session_id)
+                if session is not None:
+                    remember_session(session)
             if session is not None:
                 scope[PRINCIPAL_KEY], scope[VIA_KEY] = session.principal, "session"
                 scope[CSRF_KEY] = session.csrf_token
@@ -160,6 +175,17 @@ class AuthMiddleware:
             await send(message)
 
         return send_with_cookie
+
+
+async def _token_principal(engine: Any, secret: str) -> Any:
+    """The token's principal, remembered for a few seconds (tessera.auth.sessions)."""
+    key = "token:" + token_hash(secret)
+    principal = cached_credential(key)
+    if principal is None:
+        principal = await run_in_threadpool(principal_for_token, engine, secret)
+        if principal is not None:
+            remember_credential(key, principal)
+    return principal
 
 
 async def _secret(request: Request, engine: Any) -> str:

@@ -2,13 +2,24 @@
 
 The cookie (HttpOnly, SameSite=Lax, Secure over https) holds only ``itsdangerous``-signed
 session id, so logout, password change and deactivation end a session at once, server-side.
-Each session carries its own CSRF token, which pages put in forms and in a meta tag for htmx."""
+Each session carries its own CSRF token, which pages put in forms and in a meta tag for htmx.
+
+The middleware identifies the caller on every request; :func:`cached_session` keeps a live
+session (and :func:`cached_credential` an API token's principal) for ``SESSION_CACHE_SECONDS``,
+so a grid scrolling through blocks does not pay a database round trip and a threadpool hop
+per request. Logout (:func:`end_session`), token revocation and the user changes that end
+sessions (password, deactivation, admin flag: tessera.auth.users) drop cached entries at once
+through :func:`forget_sessions`; a change made by another process is honoured here within
+``SESSION_CACHE_SECONDS``."""
 
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -18,11 +29,15 @@ from tessera.auth.principal import Principal
 from tessera.fields.sqltypes import utcnow
 from tessera.schema.catalog import Bind, transaction
 
-__all__ = ["SessionInfo", "SESSION_COOKIE", "SESSION_DAYS", "create_session", "load_session",
-           "end_session", "sign", "unsign"]
+__all__ = ["SessionInfo", "SESSION_COOKIE", "SESSION_DAYS", "SESSION_CACHE_SECONDS",
+           "create_session", "load_session", "cached_session", "remember_session",
+           "cached_credential", "remember_credential",
+           "forget_sessions", "end_session", "sign", "unsign"]
 
 SESSION_COOKIE = "tessera_session"
 SESSION_DAYS = 14
+SESSION_CACHE_SECONDS = 5.0
+_CACHE_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -79,3 +94,50 @@ def load_session(bind: Bind, session_id: str) -> SessionInfo | None:
 def end_session(bind: Bind, session_id: str) -> None:
     with transaction(bind) as conn:
         conn.execute(SESSIONS.delete().where(SESSIONS.c.id == session_id))
+    forget_sessions(session_id)
+
+
+# --- the short-lived cache of live credentials (per process) --------------------------------
+_cache: dict[str, tuple[float, Any]] = {}
+_cache_lock = threading.Lock()
+
+
+def cached_credential(key: str) -> Any:
+    """What was remembered under ``key`` in the last few seconds, else None."""
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is None:
+            return None
+        if hit[0] <= time.monotonic():
+            del _cache[key]
+            return None
+        return hit[1]
+
+
+def remember_credential(key: str, value: Any) -> None:
+    now = time.monotonic()
+    with _cache_lock:
+        if len(_cache) >= _CACHE_MAX:
+            for old in [k for k, (until, _) in _cache.items() if until <= now] or list(_cache):
+                del _cache[old]
+        _cache[key] = (now + SESSION_CACHE_SECONDS, value)
+
+
+def cached_session(session_id: str) -> SessionInfo | None:
+    """The session remembered for this id, if it was seen live in the last few seconds."""
+    found = cached_credential("session:" + session_id)
+    return found if isinstance(found, SessionInfo) else None
+
+
+def remember_session(info: SessionInfo) -> None:
+    remember_credential("session:" + info.id, info)
+
+
+def forget_sessions(session_id: str | None = None) -> None:
+    """Drop one cached session, or every cached credential (a user's sessions ended or
+    changed, a token revoked)."""
+    with _cache_lock:
+        if session_id is None:
+            _cache.clear()
+        else:
+            _cache.pop("session:" + session_id, None)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tessera.auth.models import TOKENS, USERS
 from tessera.auth.principal import Principal
+from tessera.auth.sessions import forget_sessions
 from tessera.auth.users import get_user
 from tessera.errors import NotFoundError
 from tessera.fields.sqltypes import utcnow
@@ -101,6 +102,7 @@ def revoke_token(bind: Bind, token_id: int) -> TokenInfo:
         with transaction(bind) as conn:
             conn.execute(TOKENS.update().where(TOKENS.c.id == token_id)
                          .values(revoked_at=utcnow()))
+        forget_sessions()  # a cached principal of this token (tessera.auth.sessions)
     return get_token(bind, token_id)
 
 

@@ -16,6 +16,7 @@ from tessera.auth.errors import AuthInputError
 from tessera.auth.models import GROUP_MEMBERS, GROUPS, SESSIONS, TOKENS, USERS
 from tessera.auth.passwords import hash_password, needs_rehash, verify_password
 from tessera.auth.principal import Principal
+from tessera.auth.sessions import forget_sessions
 from tessera.errors import NameConflictError, NotFoundError
 from tessera.fields.sqltypes import utcnow
 from tessera.schema.catalog import Bind, transaction
@@ -140,6 +141,7 @@ def _update_user(bind: Bind, user: int | str, **values: object) -> User:
     found = get_user(bind, user)
     with transaction(bind) as conn:
         conn.execute(USERS.update().where(USERS.c.id == found.id).values(**values))
+    forget_sessions()  # cached sessions carry the user's flags (tessera.auth.sessions)
     return found
 
 
@@ -149,6 +151,7 @@ def set_password(bind: Bind, user: int | str, password: str) -> None:
     found = _update_user(bind, user, password_hash=hash_password(password))
     with transaction(bind) as conn:
         conn.execute(SESSIONS.delete().where(SESSIONS.c.user_id == found.id))
+    forget_sessions()
 
 
 def set_admin(bind: Bind, user: int | str, is_admin: bool) -> None:
@@ -163,6 +166,7 @@ def deactivate(bind: Bind, user: int | str) -> None:
         conn.execute(TOKENS.update().where(TOKENS.c.user_id == found.id,
                                            TOKENS.c.revoked_at.is_(None))
                      .values(revoked_at=utcnow()))
+    forget_sessions()
 
 
 def activate(bind: Bind, user: int | str) -> None:

@@ -1,7 +1,9 @@
 """``tessera demo``: the README's first command. Migrates the database, installs the clinic CRM
 pack (apps/clinic_crm) into the base "诊所演示" with sample data unless it is there already,
-creates a demo admin login when the auth package offers ``create_user``, prints how to log in,
-and serves the app on http://127.0.0.1:8000. Running it again reuses everything (idempotent).
+creates a demo admin login when the auth package offers ``create_user``, gives the sample's
+consultants and phone callers (users the generator created) the demo password and their pack
+roles (咨询师 sees only their own customers, 电话邀约 only the C list), prints every login, and
+serves the app on http://127.0.0.1:8000. Running it again reuses everything (idempotent).
 ``--no-serve`` stops before serving (tests, scripts)."""
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def prepare_demo(url: str, *, sample: int = 300, specialty: str = "dental",
             base_id = result.base_id
         else:
             base_id = existing.id
-        return {"base_id": base_id, "installed": installed, "login": _demo_login(engine)}
+        return {"base_id": base_id, "installed": installed, "login": _demo_login(engine),
+                "staff": _staff_logins(engine, base_id)}
     finally:
         engine.dispose()
 
@@ -74,6 +77,41 @@ def _demo_login(engine: Any) -> tuple[str, str | None] | None:
     return DEMO_USER, DEMO_PASSWORD
 
 
+STAFF_ROLES = (("consultant", "CONSULTANTS"), ("caller", "CALLERS"))
+
+
+def _staff_logins(engine: Any, base_id: int) -> list[tuple[str, str, str | None]]:
+    """(username, pack role name, password or None) of the sample's staff. Accounts the
+    generator left without a password get the demo password (one hash for all) and their
+    pack role; accounts that already have a password (a second run) are only listed."""
+    import sqlalchemy as sa
+
+    from tessera.auth.models import USERS
+    from tessera.auth.passwords import hash_password
+    from tessera.packs.roles import assign_role, pack_roles
+    from tessera.samples import catalog
+    from tessera.samples.staff import NO_PASSWORD
+
+    names = {r["key"]: r["name"] for r in pack_roles(engine, base_id)}
+    out: list[tuple[str, str, str | None]] = []
+    digest: str | None = None
+    with engine.begin() as conn:
+        for role, attr in STAFF_ROLES:
+            for username in getattr(catalog, attr):
+                row = conn.execute(sa.select(USERS.c.id, USERS.c.password_hash)
+                                   .where(USERS.c.username == username)).first()
+                if row is None:
+                    continue
+                fresh = row.password_hash == NO_PASSWORD
+                if fresh:
+                    digest = digest or hash_password(DEMO_PASSWORD)
+                    conn.execute(USERS.update().where(USERS.c.id == row.id)
+                                 .values(password_hash=digest))
+                    assign_role(conn, base_id, role, int(row.id))
+                out.append((username, names.get(role, role), DEMO_PASSWORD if fresh else None))
+    return out
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from tessera.cli.serve_cmd import command_url
 
@@ -91,6 +129,9 @@ def run_demo(args: argparse.Namespace) -> int:
         user, password = login
         shown = password if password else "(unchanged since the first run / 沿用首次运行时的密码)"
         print(f"Log in as {user} / 登录用户 {user}, password / 密码: {shown}", flush=True)
+    for user, role, password in done["staff"]:
+        shown = password if password else "(unchanged / 沿用首次运行时的密码)"
+        print(f"  {role}: {user} / {shown}", flush=True)
     if args.no_serve:
         return 0
     from tessera.cli.serve_cmd import run_serve

@@ -1,4 +1,5 @@
-"""``tessera pack validate|install|upgrade|export``: the app-pack lifecycle (docs/packs.md).
+"""``tessera pack validate|install|upgrade|export|roles|assign|unassign``: the app-pack
+lifecycle and the pack's roles (docs/packs.md).
 
 Problems print one per line as ``pack.yaml:LINE:COL: $.path: message`` in English and
 Chinese; exit code 1 when the pack is invalid, 2 when the operation was refused."""
@@ -49,6 +50,19 @@ def register(subparsers: Any) -> None:
     exp.add_argument("--name", help="pack name for a base that was not installed from a pack")
     exp.add_argument("--version", dest="pack_version", help="pack version to write")
     exp.set_defaults(handler=run_export)
+
+    rol = sub.add_parser("roles", help="list the pack's roles and who holds each")
+    rol.add_argument("--base", required=True, help="the base the pack was installed into")
+    rol.set_defaults(handler=run_roles)
+    asg = sub.add_parser("assign", help="give users a pack role (e.g. 咨询师) on the base")
+    asg.add_argument("--base", required=True, help="the base the pack was installed into")
+    asg.add_argument("role", help="the pack role's key or name")
+    asg.add_argument("users", nargs="+", help="usernames (or user ids)")
+    asg.set_defaults(handler=run_assign)
+    una = sub.add_parser("unassign", help="take users' role on the base away")
+    una.add_argument("--base", required=True, help="the base")
+    una.add_argument("users", nargs="+", help="usernames (or user ids)")
+    una.set_defaults(handler=run_unassign)
 
 
 def _engine(args: argparse.Namespace) -> Any:
@@ -155,3 +169,52 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(exc)
     print(f"exported base {args.base!r} to {path}")
     return 0
+
+
+def run_roles(args: argparse.Namespace) -> int:
+    from tessera.packs.roles import pack_roles, role_members
+
+    try:
+        engine = _engine(args)
+        base_id = _base_id(engine, args.base)
+        roles, members = pack_roles(engine, base_id), role_members(engine, base_id)
+    except TesseraError as exc:
+        return _fail(exc)
+    for r in roles:
+        holders = ", ".join(m.username for m in members if m.role_key == r["key"]) or "-"
+        print(f"{r['key']} ({r['name']}, {r['role']}): {holders}")
+        for table, rule in (r.get("row_rules") or {}).items():
+            print(f"  row rule on {table}: {rule}")
+        for table, modes in (r.get("field_permissions") or {}).items():
+            print(f"  fields of {table}: " + ", ".join(f"{f} {m}" for f, m in modes.items()))
+    return 0
+
+
+def run_assign(args: argparse.Namespace) -> int:
+    from tessera.packs.roles import assign_role
+
+    try:
+        engine = _engine(args)
+        base_id = _base_id(engine, args.base)
+        for user in args.users:
+            m = assign_role(engine, base_id, args.role, user)
+            print(f"{m.username}: {m.role_name} ({m.base_role}) on base {args.base!r} / "
+                  f"已授予角色 {m.role_name}")
+    except TesseraError as exc:
+        return _fail(exc)
+    return 0
+
+
+def run_unassign(args: argparse.Namespace) -> int:
+    from tessera.packs.roles import unassign_role
+
+    try:
+        engine = _engine(args)
+        base_id = _base_id(engine, args.base)
+        for user in args.users:
+            done = unassign_role(engine, base_id, user)
+            print(f"{user}: {'role removed / 已移除角色' if done else 'had no role / 原本没有角色'}")
+    except TesseraError as exc:
+        return _fail(exc)
+    return 0
+

@@ -27,6 +27,7 @@ from tessera.compute.column_functions import (
     uses_column_functions,
 )
 from tessera.compute.definitions import Definition
+from tessera.compute.link_groups import LinkGroups
 from tessera.compute.prepared import PreparedSql
 from tessera.compute.references import clock_functions
 from tessera.compute.schema_adapter import computed_columns, current_row, table_schema
@@ -39,7 +40,7 @@ from tessera.formula.types import FType
 from tessera.schema.catalog import Catalog, TableInfo, catalog, sa_table
 from tessera.schema.naming import column_name
 
-__all__ = ["Clock", "AllRows", "ALL_ROWS", "Rows", "compiled_columns", "materialize",
+__all__ = ["Clock", "AllRows", "ALL_ROWS", "Rows", "compiled_columns", "materialize", "grouped_statement",
            "write_broken", "result_kind", "BROKEN_CODE", "CHUNK"]
 
 BROKEN_CODE = "#REF!"
@@ -89,13 +90,14 @@ def typed_expression(conn: Connection, table: TableInfo, expression: str) -> Typ
 
 
 def compiled_columns(conn: Connection, table: TableInfo, expression: str, result_type: str,
-                     cur: Any, at: Clock, *, typed: Typed | None = None) -> tuple[Any, Any, Typed]:
+                     cur: Any, at: Clock, *, typed: Typed | None = None,
+                     groups: LinkGroups | None = None) -> tuple[Any, Any, Typed]:
     """(value, error) SQL expressions of ``expression`` (or of its already ``typed`` tree)
     over the derived table ``cur``, the value converted to ``result_type`` and blank wherever
-    there is an error."""
+    there is an error. ``groups``: aggregates over links read grouped tables (link_groups.py)."""
     schema = table_schema(conn, table, by="id")
     typed = typed or typed_expression(conn, table, expression)
-    ctx = SqlContext(conn.dialect.name, schema, at.today, at.now, cur)
+    ctx = SqlContext(conn.dialect.name, schema, at.today, at.now, cur, groups=groups)
     sv = sql_to_type(ctx, compile_sql(ctx, typed), typed.type, FType(result_type))
     if sv.error is None:
         return sv.value, sa.cast(sa.null(), sa.Text), typed
@@ -113,12 +115,37 @@ def _clock_key(expression: str, at: Clock) -> Any:
     return at.today if used else None
 
 
+def grouped_statement(conn: Connection, table: TableInfo, definition: Definition, at: Clock,
+                      groups: LinkGroups, *, cat: Catalog | None = None) -> Any | None:
+    """The full-recompute statement of ``definition`` reading its link aggregates from
+    ``groups`` (registering them there), or None when it has none to group or ranks a column."""
+    if not definition.expression:
+        return None
+    cat = cat or catalog(conn)
+    expression = definition.expression
+    typed = cat.memo(("typed", definition.field_id), lambda: typed_expression(conn, table, expression))
+    if uses_column_functions(typed):
+        return None
+    statement = _statement(conn, sa_table(table), table, definition, None, at, typed, groups=groups)
+    if not groups.used:
+        return None
+    groups.statements[definition.field_id] = (statement, groups.needed())
+    return statement
+
+
 def materialize(conn: Connection, table: TableInfo, definition: Definition, rows: Rows,
-                at: Clock, *, cat: Catalog | None = None) -> Rows:
+                at: Clock, *, cat: Catalog | None = None, groups: LinkGroups | None = None) -> Rows:
     """Recompute ``definition`` for ``rows`` of ``table``; the rows whose stored value changed.
 
     The typed tree and the statements are cached with the schema state (``cat``, the catalog
-    ``table`` comes from): a record change costs the database work plus a dictionary lookup."""
+    ``table`` comes from): a record change costs the database work plus a dictionary lookup.
+    ``groups``: a full recompute's grouped link aggregates (statements compiled by
+    :func:`grouped_statement`)."""
+    if groups is not None and isinstance(rows, AllRows) and definition.field_id in groups.statements:
+        statement, needed = groups.statements[definition.field_id]
+        groups.ensure(needed)
+        conn.execute(statement)
+        return ALL_ROWS
     if not definition.expression:
         return frozenset()
     expression = definition.expression
@@ -188,19 +215,22 @@ def _materialize_ranked(conn: Connection, table: TableInfo, definition: Definiti
 
 
 def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Definition,
-               ids: Any, at: Clock, typed: Typed) -> Any:
+               ids: Any, at: Clock, typed: Typed, *, groups: LinkGroups | None = None) -> Any:
     """``ids``: None (every record), a list of ids or bind parameters, or an expanding bind."""
     where = None if ids is None else (lambda src: src.c.id.in_(ids))
     col = column_name(definition.field_id)
     err_col = error_column_name(col)
     cur = current_row(conn, table, where)
     assert definition.expression is not None
+    if groups is not None:
+        groups.start()
     value, error, _typed = compiled_columns(conn, table, definition.expression, definition.result_type, cur, at,
-                                            typed=typed)
+                                            typed=typed, groups=groups)
+    source = groups.joins(cur) if groups is not None else cur
     # MATERIALIZED: each record's formula is evaluated once, not again for the SET list after
     # the IS DISTINCT FROM filter (the planners inline a plain subquery into both)
     calc = sa.select(cur.c.id.label("rid"), _storable(conn, value, definition.result_type).label("v"),
-                     error.label("e")).select_from(cur).cte("calc").prefix_with("MATERIALIZED")
+                     error.label("e")).select_from(source).cte("calc").prefix_with("MATERIALIZED")
     return (
         sa.update(t)
         .add_cte(calc)

@@ -13,12 +13,14 @@ from sqlalchemy.engine import Connection
 
 from tessera.compute.column_functions import snapshot_capable, uses_column_functions
 from tessera.compute.graph import Edge, Graph, graph_of
+from tessera.compute.link_groups import LinkGroups
 from tessera.compute.materialize import (
     ALL_ROWS,
     SMALL,
     AllRows,
     Clock,
     Rows,
+    grouped_statement,
     materialize,
     typed_expression,
     write_broken,
@@ -133,8 +135,35 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
         return {}
     cat = cat or catalog(conn)
     graph = graph or graph_of(conn, cat)
-    lookups: dict[Any, Rows] = {}
     at = at or Clock.current()
+    groups = _full_recompute_groups(conn, cat, graph, plan, at)
+    result = _run(conn, cat, graph, plan, at, groups)
+    if groups is not None:  # (after a failure the rollback drops the temporary tables)
+        groups.close()
+    return result
+
+
+def _full_recompute_groups(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock) -> LinkGroups | None:
+    """For the fields recomputed for every record, their aggregates over links compiled into
+    grouped statements (link_groups.py); None when no field is."""
+    full = [node for node in graph.order() if isinstance(plan.forced.get(node), AllRows)]
+    if not full:
+        return None
+    groups = LinkGroups(conn)
+    for node in full:
+        definition = graph.definitions[node]
+        if not definition.active:
+            continue
+        try:
+            grouped_statement(conn, cat.table(conn, definition.table_id), definition, at, groups, cat=cat)
+        except FormulaError:
+            continue  # the main pass marks the field broken
+    return groups
+
+
+def _run(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock,
+         groups: LinkGroups | None) -> Mapping[int, Rows]:
+    lookups: dict[Any, Rows] = {}
     changed = dict(plan.changed)
     result: dict[int, Rows] = {}
     for node in graph.order():
@@ -150,7 +179,7 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
             if definition.broken:
                 done = write_broken(conn, table, node, rows)
             else:
-                done = materialize(conn, table, definition, rows, at, cat=cat)
+                done = materialize(conn, table, definition, rows, at, cat=cat, groups=groups)
         except FormulaError as exc:
             from tessera.compute.maintenance import mark_broken
 
@@ -159,4 +188,6 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
         if isinstance(done, AllRows) or done:
             changed[node] = union(changed.get(node), done)
             result[node] = done
+            if groups is not None:  # aggregates over this table are stale now
+                groups.invalidate(table.physical_name)
     return result

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
 
 import sqlalchemy as sa
 
 from tessera.errors import FieldValueError, ReadOnlyFieldError
+from tessera.fields.columns import ColumnResult, parse_each
 from tessera.fields.sqltypes import JsonValue, UtcDateTime, format_utc
 
 __all__ = ["FieldLike", "FieldType", "ReadOnlyType", "VALUE_KINDS", "sql_type_for_kind",
@@ -90,6 +91,12 @@ class FieldType:
     def parse_value(self, value: Any, field: FieldLike) -> Any:
         raise ValueError("abstract")
 
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        """``parse`` for a whole column (bulk loads): the same stored values and errors, as
+        ``(stored, [(index, error), …])``. Types override it with fast paths for values that
+        are already in stored form (tessera/fields/columns.py)."""
+        return parse_each(values, lambda value: self.parse(value, field))
+
     def expected(self, field: FieldLike) -> tuple[str, str]:
         return self.expected_en, self.expected_zh
 
@@ -132,6 +139,10 @@ class ReadOnlyType(FieldType):
 
     def parse(self, value: Any, field: FieldLike) -> Any:
         raise ReadOnlyFieldError(field.name, value)
+
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        return [None] * len(values), [(i, ReadOnlyFieldError(field.name, v))
+                                      for i, v in enumerate(values)]
 
     def from_json(self, value: Any, field: FieldLike) -> Any:
         return value

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tessera.fields.base import FieldLike, FieldType
+from tessera.fields.columns import (
+    NONE_TYPE,
+    ColumnResult,
+    finite_floats,
+    kinds_within,
+    parse_each,
+    plain_text,
+)
 from tessera.fields.parsing import (
     normalize,
     parse_bool,
@@ -31,6 +40,11 @@ class TextType(FieldType):
         text = to_text(value) or ""
         return " ".join(text.splitlines()).strip()
 
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        if kinds_within(values, {str}) and plain_text(values):
+            return list(values), []
+        return parse_each(values, lambda v: self.parse(v, field), fast={str: _plain_line})
+
 
 class LongTextType(FieldType):
     name = "long_text"
@@ -38,6 +52,41 @@ class LongTextType(FieldType):
 
     def parse_value(self, value: Any, field: FieldLike) -> str:
         return to_text(value) or ""
+
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        if kinds_within(values, {str}) and all(map(str.strip, values)):
+            return list(values), []
+        return parse_each(values, lambda v: self.parse(v, field), fast={str: _not_blank})
+
+
+def _plain_line(text: str) -> str:
+    """Text a single-line field stores unchanged, else ValueError (parse decides)."""
+    if text and text.isprintable() and text[0] != " " and text[-1] != " ":
+        return text
+    raise ValueError("needs the full parser")
+
+
+def _not_blank(text: str) -> str:
+    if text.strip():
+        return text
+    raise ValueError("blank")
+
+
+def _finite(number: float) -> float:
+    if number - number == 0.0:   # NaN and ±inf give NaN
+        return number
+    raise ValueError("not finite")
+
+
+def _iso_date(text: str) -> date:
+    """'YYYY-MM-DD' (the common exact form) without the regex parser."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        return date.fromisoformat(text)
+    raise ValueError("needs the full parser")
+
+
+def _date_of(value: datetime) -> date:
+    return value.date()
 
 
 class EmailType(FieldType):
@@ -100,6 +149,12 @@ class NumberType(FieldType):
             raise ValueError("not finite")
         return number
 
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        if kinds_within(values, {float, NONE_TYPE}) and finite_floats(values):
+            return list(values), []
+        return parse_each(values, lambda v: self.parse(v, field),
+                          fast={float: _finite, int: float})
+
     def portable(self, stored: Any, field: FieldLike) -> Any:
         return float(stored)
 
@@ -158,6 +213,11 @@ class CheckboxType(FieldType):
             raise ValueError("list")
         return parse_bool(value)
 
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        if kinds_within(values, {bool, NONE_TYPE}):
+            return list(values), []
+        return parse_each(values, lambda v: self.parse(v, field), keep=frozenset({bool}))
+
     def display(self, stored: Any, field: FieldLike) -> str:
         return "✓" if stored else ""
 
@@ -170,6 +230,12 @@ class DateType(FieldType):
 
     def parse_value(self, value: Any, field: FieldLike) -> Any:
         return parse_date(value)
+
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        if kinds_within(values, {date, NONE_TYPE}):
+            return list(values), []
+        return parse_each(values, lambda v: self.parse(v, field), keep=frozenset({date}),
+                          fast={str: _iso_date, datetime: _date_of})
 
     def display(self, stored: Any, field: FieldLike) -> str:
         return "" if stored is None else stored.isoformat()
@@ -189,6 +255,17 @@ class DateTimeType(FieldType):
 
     def parse_value(self, value: Any, field: FieldLike) -> Any:
         return parse_datetime(value, zone(field.options.get("timezone")))
+
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        tz = zone(field.options.get("timezone"))
+
+        def moment(value: datetime) -> datetime:
+            if value.tzinfo is None and tz is UTC:
+                return value.replace(tzinfo=UTC, microsecond=0)
+            if value.tzinfo is UTC:
+                return value.replace(microsecond=0) if value.microsecond else value
+            raise ValueError("needs the full parser")
+        return parse_each(values, lambda v: self.parse(v, field), fast={datetime: moment})
 
     def from_json(self, value: Any, field: FieldLike) -> Any:
         return None if value is None else parse_datetime(value)

@@ -49,15 +49,21 @@ class Typed:
 
     @property
     def is_reference(self) -> bool:
-        return self.origin in ("field", "list", "column")
+        return self.origin in ("field", "list", "column", "options")
 
     @property
-    def integral(self) -> bool:
-        """A whole-number literal (so that ``date + 7`` stays a date)."""
+    def is_range(self) -> bool:
+        """A range for the functions that take ranges: a ``{Link}.{Field}`` list, an ``ALL()``
+        column, or a multi-select field (its options)."""
+        return self.origin in ("list", "column", "options")
+
+    @property
+    def fractional(self) -> bool:
+        """A number literal with a fraction (so that ``date + 0.5`` is a datetime)."""
         n = self.node
         if isinstance(n, ast.Unary) and self.args:
-            return self.args[0].integral
-        return isinstance(n, ast.Number) and float(n.value).is_integer()
+            return self.args[0].fractional
+        return isinstance(n, ast.Number) and not float(n.value).is_integer()
 
 
 def _type_error(node: ast.Node, en: str, zh: str, code: str = "type.mix") -> FormulaTypeError:
@@ -156,7 +162,7 @@ class Checker:
                     node,
                 )
             return self._unknown_field(node, node.name, self.schema.field_names() + self.schema.link_names())
-        return Typed(node, info.type, origin="field", field=info)
+        return Typed(node, info.type, origin="options" if info.options else "field", field=info)
 
     def _LinkFieldRef(self, node: ast.LinkFieldRef) -> Typed:
         link = self.schema.link(node.link)
@@ -200,8 +206,10 @@ class Checker:
         if ld and rd:
             return NUMBER
         if ld or (rd and op == "+"):
+            # Excel serials: date ± a number of days is a date (the fraction dropped), unless the
+            # number is a literal with a fraction (date + 0.5 is a datetime); datetime ± n a datetime
             date_side, other = (left, right) if ld else (right, left)
-            if date_side.type.kind == "date" and (other.integral or other.type.kind == "blank"):
+            if date_side.type.kind == "date" and not other.fractional:
                 return DATE
             return DATETIME
         return NUMBER

@@ -95,7 +95,7 @@ def _create_tables(conn: Any, data: Dataset, pg: bool) -> sa.Table:
 
     def table(name: str, fields: dict[str, Any]) -> sa.Table:
         cols = [sa.Column("id", sa.Integer, primary_key=True, autoincrement=False)]
-        cols += [sa.Column(f.column, sql_column_type(f.type, pg)) for f in fields.values()]
+        cols += [sa.Column(f.column, sql_column_type(f.type, pg, f.stored)) for f in fields.values()]
         t = sa.Table(name, meta, *cols, prefixes=["TEMPORARY"])
         t.create(conn)
         return t

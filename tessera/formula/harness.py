@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 from tessera import clock
-from tessera.formula.schema import FieldInfo, LinkInfo, TableSchema
+from tessera.formula.schema import STORED_OPTIONS, STORED_PLAIN, FieldInfo, LinkInfo, TableSchema
 from tessera.formula.types import BLANK, BOOLEAN, DATE, DATETIME, NUMBER, TEXT, FType
 from tessera.formula.values import ExcelError, normalize_input, to_datetime, to_text
 
@@ -72,11 +73,16 @@ def build_dataset(records: list[dict[str, Any]]) -> Dataset:
     scalar_kinds: dict[str, set[str]] = {}
     list_kinds: dict[tuple[str, str], set[str]] = {}
     normalized: list[dict[str, Any]] = []
+    options: set[str] = set()
     for record in records:
         row = {}
         for key, raw in record.items():
             value = normalize_input(raw)
-            if isinstance(value, list):
+            if isinstance(value, list) and "." not in key:  # a multi-select field: its labels
+                options.add(key.strip())
+                value = [t for t in (to_text(v) for v in value) if isinstance(t, str) and t] or None
+                scalar_kinds.setdefault(key.strip(), set()).add("text")
+            elif isinstance(value, list):
                 link, _, name = key.partition(".")
                 kinds = list_kinds.setdefault((link.strip(), name.strip()), set())
                 kinds.update(_kind_of(x).kind for x in value)
@@ -86,7 +92,9 @@ def build_dataset(records: list[dict[str, Any]]) -> Dataset:
         normalized.append(row)
     field_types = {name: _common(set(k)) for name, k in scalar_kinds.items()}
     list_types = {key: _common(set(k)) for key, k in list_kinds.items()}
-    fields = {name: FieldInfo(name, t, f"f{i}") for i, (name, t) in enumerate(field_types.items())}
+    fields = {name: FieldInfo(name, TEXT if name in options else t, f"f{i}",
+                              STORED_OPTIONS if name in options else STORED_PLAIN)
+              for i, (name, t) in enumerate(field_types.items())}
     links: dict[str, LinkInfo] = {}
     by_link: dict[str, dict[str, FieldInfo]] = {}
     for (link, name), t in list_types.items():
@@ -101,7 +109,9 @@ def build_dataset(records: list[dict[str, Any]]) -> Dataset:
         row: dict[str, Any] = {name: None for name in fields}
         row_lists: dict[tuple[str, str], list[Any]] = {}
         for key, value in record.items():
-            if isinstance(value, list):
+            if key.strip() in options:
+                row[key.strip()] = value
+            elif isinstance(value, list):
                 link, _, name = key.partition(".")
                 k = (link.strip(), name.strip())
                 row_lists[k] = [_cast(x, list_types[k]) for x in value]
@@ -110,7 +120,7 @@ def build_dataset(records: list[dict[str, Any]]) -> Dataset:
         rows.append(row)
         lists.append(row_lists)
     key = (
-        tuple((n, f.type.kind) for n, f in fields.items()),
+        tuple((n, f.type.kind, f.stored) for n, f in fields.items()),
         tuple((k, t.kind) for k, t in list_types.items()),
     )
     return Dataset(schema, rows, lists, key)
@@ -125,7 +135,9 @@ def clock_values(today: dt.date | dt.datetime | None) -> tuple[dt.date, dt.datet
     return today, dt.datetime(today.year, today.month, today.day)
 
 
-def sql_column_type(t: FType, pg: bool) -> Any:
+def sql_column_type(t: FType, pg: bool, stored: str = STORED_PLAIN) -> Any:
+    if stored == STORED_OPTIONS:  # a JSON array of labels, as the multi_select field type stores it
+        return sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
     return {
         "number": sa.Float(53), "text": sa.Text, "boolean": sa.Boolean(create_constraint=False),
         "date": sa.Date if pg else sa.Text, "datetime": sa.DateTime if pg else sa.Text,

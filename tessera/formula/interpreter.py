@@ -29,7 +29,8 @@ from tessera.formula.values import (
     to_text,
 )
 
-__all__ = ["Env", "Closure", "compile_python", "PyContext", "py_coercer", "py_to_type"]
+__all__ = ["Env", "Closure", "compile_python", "PyContext", "py_coercer", "py_to_type", "join_options",
+           "option_items"]
 
 Closure = Callable[["Env"], Any]
 
@@ -41,6 +42,17 @@ class Env:
     columns: dict[str, list[Any]] = field(default_factory=dict)  # field -> whole column
     today: dt.date = dt.date(2000, 1, 1)
     now: dt.datetime = dt.datetime(2000, 1, 1)
+
+
+def join_options(labels: list[str] | None) -> str | None:
+    """A multi-select's value where one value is expected: its labels joined with ", "."""
+    return ", ".join(labels) if labels else None
+
+
+def option_items(t: Typed) -> Closure:
+    """A multi-select's labels as a list (range functions: COUNTA, TEXTJOIN, COUNTIFS...)."""
+    name = t.field.name
+    return lambda env: env.values.get(name) or []
 
 
 def _identity(v: Any) -> Any:
@@ -99,6 +111,8 @@ def compile_python(t: Typed) -> Closure:
         return lambda env: None
     if isinstance(n, ast.FieldRef):
         name = t.field.name
+        if t.field.options:  # a multi-select read as a value: its labels joined with ", "
+            return lambda env: join_options(env.values.get(name))
         return lambda env: env.values.get(name)
     if isinstance(n, ast.LinkFieldRef):
         key = (t.link.name, t.field.name)
@@ -139,6 +153,8 @@ def _binary(t: Typed) -> Closure:
     elif op in ("=", "<>", "<", "<=", ">", ">="):
         fn = py_compare(op)
         if t.args[0].type == t.args[1].type == NUMBER:
+            if t.args[0].origin == "field" and isinstance(t.args[1].node, ast.Number):
+                return _field_vs_constant(t.args[0].field.name, float(t.args[1].node.value), _FAST_OPS[op], fn)
             return _fast(left, right, _FAST_OPS[op], fn, check=False)
     else:
         fn = py_arith(op, t.type)
@@ -173,6 +189,19 @@ def _fast(left: Closure, right: Closure, op: Callable[[Any, Any], Any], general:
         if a.__class__ is float and b.__class__ is float:
             return op(a, b)
         return general(a, b)
+
+    return compare
+
+
+def _field_vs_constant(name: str, k: float, op: Callable[[Any, Any], Any],
+                       general: Callable[[Any, Any], Any]) -> Closure:
+    """``{Field} > 30000``, the commonest condition: one dictionary read and one comparison."""
+
+    def compare(env: Env) -> Any:
+        a = env.values.get(name)
+        if a.__class__ is float:
+            return op(a, k)
+        return general(a, k)
 
     return compare
 

@@ -12,7 +12,15 @@ from typing import Protocol
 
 from tessera.formula.types import FType
 
-__all__ = ["FieldInfo", "LinkInfo", "TableSchema", "Schema"]
+__all__ = ["FieldInfo", "LinkInfo", "TableSchema", "Schema", "STORED_PLAIN", "STORED_UTC", "STORED_CHECKBOX",
+           "STORED_OPTIONS"]
+
+
+# How a column stores a value when that differs from the formula representation (sqlcore.py):
+STORED_PLAIN = ""  # as the formula runtime represents its type
+STORED_UTC = "utc"  # a datetime as UTC: 'YYYY-MM-DDTHH:MM:SSZ' text (SQLite), timestamptz (PostgreSQL)
+STORED_CHECKBOX = "checkbox"  # a boolean whose NULL means FALSE (a checkbox is never blank)
+STORED_OPTIONS = "options"  # a multi-select: a JSON array of option labels (type TEXT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +28,13 @@ class FieldInfo:
     name: str
     type: FType  # the scalar type of one cell
     column: str  # SQL column of the physical table
+    stored: str = STORED_PLAIN  # one of the STORED_* encodings above
+
+    @property
+    def options(self) -> bool:
+        """A multi-select field: a list of labels for range functions, their text joined with
+        ", " everywhere else."""
+        return self.stored == STORED_OPTIONS
 
 
 @dataclass(frozen=True, slots=True)

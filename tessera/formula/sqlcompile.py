@@ -58,7 +58,10 @@ def compile_sql(ctx: SqlContext, t: Typed) -> SqlValue:
     if isinstance(n, ast.Empty):
         return SqlValue(sa.null())
     if isinstance(n, ast.FieldRef):
-        return SqlValue(ctx.row.c[t.field.column])
+        # the current record's columns are already in formula representation (schema_adapter),
+        # except a multi-select, kept as its JSON array for the range functions
+        column = ctx.row.c[t.field.column]
+        return SqlValue(ctx.options_text(column) if t.field.options else column)
     if isinstance(n, ast.LinkFieldRef | ast.ColumnRef):
         # A list only means something to functions that take ranges; anywhere else a scalar
         # is expected and the list is #VALUE! (convert() does that).

@@ -61,6 +61,10 @@ class SqlContext:
     row: Any  # the FROM clause object of the current record (table or alias)
     compile: Any = None  # callable(Typed) -> SqlValue, set by the compiler
     counter: list[int] = field(default_factory=lambda: [0])
+    # Full recomputes: ``groups.link(link)`` gives a link's shared aliases and turns the list
+    # aggregates over it into columns of one GROUP BY (tessera.compute.link_groups); None:
+    # correlated subqueries per record.
+    groups: Any = None
 
     @property
     def pg(self) -> bool:
@@ -117,6 +121,42 @@ class SqlContext:
         math.floor there), so ``x`` appears once in the SQL: nested formulas must not repeat
         their arguments, or the statement grows exponentially with the nesting."""
         return F.floor(x)
+
+    # ----- stored columns (schema.STORED_*) ---------------------------------------------------
+    def stored(self, column: Expr, info: Any) -> Expr:
+        """A column of a physical table, read in the formula representation of ``info``
+        (a schema.FieldInfo): UTC datetimes as naive UTC, a NULL checkbox as FALSE, a
+        multi-select as its labels joined with ", "."""
+        how = info.stored
+        if how == "utc":
+            if self.pg:
+                return F.timezone("UTC", column)
+            return F.strftime("%Y-%m-%d %H:%M:%S", column)
+        if how == "checkbox":
+            return F.coalesce(column, self.boolean(False))
+        if how == "options":
+            return self.options_text(column)
+        return column
+
+    def option_items(self, column: Expr) -> tuple[Any, Expr, Expr]:
+        """(FROM object, label, position) of the labels of a multi-select's JSON array."""
+        name = self.fresh_name("opt")
+        if self.pg:
+            fn = F.jsonb_array_elements_text(column).table_valued("value", with_ordinality="ord").render_derived(name)
+            return fn, fn.c.value, fn.c.ord
+        fn = F.json_each(column).table_valued("value", "key").alias(name)
+        return fn, fn.c.value, fn.c.key
+
+    def options_text(self, column: Expr) -> Expr:
+        """A multi-select's labels joined with ", " in their stored order (NULL when none)."""
+        src, value, position = self.option_items(column)
+        if self.pg:
+            from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+            joined = F.string_agg(value, aggregate_order_by(sa.literal(", "), position))
+        else:  # json_each yields the array in order and a plain scan keeps it
+            joined = F.group_concat(value, ", ")
+        return sa.type_coerce(sa.select(joined).select_from(src).scalar_subquery(), sa.Text)
 
     # ----- dates ----------------------------------------------------------------------------
     def serial(self, e: Expr, kind: str) -> Expr:

@@ -1,9 +1,11 @@
 """Streaming import of an .xlsx/.xlsm/.csv sheet into a table.
 
 Pipeline: ``open_sheet`` (reader) → ``map_columns`` (header → field) → optional field
-creation (``infer_type`` on the first rows) → per row ``RowPreparer`` (links → ids, key) →
-chunks of ``chunk_size`` rows: upsert by key through ``RecordService.bulk_create`` /
-``bulk_update`` (the fields' own parsers validate every cell) → rejects to the reject report.
+creation (``infer_type`` on the first rows) → chunks of ``chunk_size`` rows, prepared column by
+column (``RowPreparer.prepare_chunk``: links → ids, keys) → upsert by key: new rows through
+``RecordService.bulk_create_columns`` (the column path: each field type parses its column,
+bad rows come back as rejects, the rest is written in one statement with one history entry),
+matched rows through ``bulk_update`` → rejects to the reject report.
 
 Everything runs in one transaction: the good rows are committed at the end, or nothing at all
 with ``all_or_nothing`` when any row was rejected. Only one chunk of rows is in memory at a
@@ -34,7 +36,7 @@ from tessera.io.links import LinkResolver
 from tessera.io.mapping import ColumnMapping, map_columns
 from tessera.io.readers import SheetSource, open_sheet
 from tessera.io.rejects import RejectReport
-from tessera.io.rows import PreparedRow, RowPreparer, reason_of
+from tessera.io.rows import PreparedChunk, PreparedRow, RowPreparer, reason_of
 from tessera.records import RecordService
 from tessera.schema.catalog import FieldInfo, TableInfo, get_table, sa_table
 
@@ -60,7 +62,7 @@ class ImportOptions:
     reject_report: str | Path | None = None      # default: <file>.rejects.xlsx beside it
     reader: str = "auto"
     user: str | None = None                      # who imports (recorded in the actor)
-    chunk_size: int = 5000
+    chunk_size: int = 20000
 
 
 @dataclass
@@ -186,26 +188,60 @@ class _Run:
         self.rejects.add(row.number, row.cells, "; ".join(reasons))
         self.result.rejected += 1
 
-    def flush(self, pending: list[PreparedRow]) -> None:
-        existing = self._existing_keys([p.key for p in pending if p.key is not None])
-        creates: list[PreparedRow] = []
+    def reject_at(self, chunk: PreparedChunk, k: int, reasons: list[str]) -> None:
+        self.rejects.add(chunk.numbers[k], chunk.cells[k], "; ".join(reasons))
+        self.result.rejected += 1
+
+    def flush(self, chunk: PreparedChunk) -> None:
+        for k in sorted(chunk.problems):
+            self.reject_at(chunk, k, chunk.problems[k])
+        existing = self._existing_keys([key for k, key in enumerate(chunk.keys)
+                                        if key is not None and k not in chunk.problems])
+        creates: list[int] = []
         updates: list[PreparedRow] = []
-        for row in pending:
-            ids = existing.get(row.key, []) if row.key is not None else []
+        for k, key in enumerate(chunk.keys):
+            if k in chunk.problems:
+                continue
+            ids = existing.get(key, []) if key is not None else []
             if len(ids) > 1:
                 key_name = self.preparer.key_field.name if self.preparer.key_field else ""
-                self.reject(row, [f"{key_name}: {row.key!r} matches {len(ids)} records; make the "
-                                  f"key unique first / 「{key_name}」{row.key!r} 匹配到 {len(ids)} "
-                                  "条记录，请先保证键唯一"])
+                self.reject_at(chunk, k, [
+                    f"{key_name}: {key!r} matches {len(ids)} records; make the key unique "
+                    f"first / 「{key_name}」{key!r} 匹配到 {len(ids)} 条记录，请先保证键唯一"])
             elif ids:
-                row.record_id = ids[0]
-                updates.append(row)
+                updates.append(PreparedRow(chunk.numbers[k], chunk.cells[k],
+                                           {fid: col[k] for fid, col in chunk.columns.items()
+                                            if not (col[k] is None and fid in self.preparer.resolvers)},
+                                           key, ids[0]))
             else:
-                creates.append(row)
-        self.result.created += self._write(creates, lambda rows: self.service.bulk_create(
-            self.table.id, [r.values for r in rows], actor=self.actor))
+                creates.append(k)
+        self.result.created += self._create(chunk, creates)
         self.result.updated += self._write(updates, lambda rows: self.service.bulk_update(
             self.table.id, [(r.record_id or 0, r.values) for r in rows], actor=self.actor))
+
+    def _create(self, chunk: PreparedChunk, rows: list[int]) -> int:
+        """New records through the column path; rows with bad values become rejects."""
+        if not rows:
+            return 0
+        everything = len(rows) == len(chunk.keys)
+        columns = {fid: (col if everything else [col[k] for k in rows])
+                   for fid, col in chunk.columns.items()}
+        started = time.perf_counter()
+        outcome = self.service.bulk_create_columns(self.table.id, columns, actor=self.actor,
+                                                   skip_invalid=True)
+        self.result.write_seconds += time.perf_counter() - started
+        reasons: dict[int, list[str]] = {}
+        for error in outcome.errors:
+            reasons.setdefault(error.row, []).append(reason_of(error))
+        for index in sorted(reasons):
+            self.reject_at(chunk, rows[index], reasons[index])
+        self._note_change_set(outcome.change_set_id)
+        return len(outcome.ids)
+
+    def _note_change_set(self, change_set_id: int | None) -> None:
+        if change_set_id and (not self.result.change_set_ids
+                              or self.result.change_set_ids[-1] != change_set_id):
+            self.result.change_set_ids.append(change_set_id)
 
     def _existing_keys(self, keys: list[Any]) -> dict[Any, list[int]]:
         key_field = self.preparer.key_field
@@ -239,10 +275,7 @@ class _Run:
                 rows = [r for i, r in enumerate(rows) if i not in bad]
                 continue
             self.result.write_seconds += time.perf_counter() - started
-            if self.service.last_change_set_id and (
-                    not self.result.change_set_ids
-                    or self.result.change_set_ids[-1] != self.service.last_change_set_id):
-                self.result.change_set_ids.append(self.service.last_change_set_id)
+            self._note_change_set(self.service.last_change_set_id)
             return len(rows)
         return 0
 
@@ -297,7 +330,8 @@ def _run(conn: Connection, table_id: int, source: SheetSource, path: Path,
     actor = import_actor(source.file_name, run_automations=options.run_automations,
                          user=options.user)
     run = _Run(conn, table, preparer, report, result, actor)
-    pending: list[PreparedRow] = []
+    pending: list[list[Any]] = []
+    numbers: list[int] = []
     number = source.header_row
     for cells in rows:
         number += 1
@@ -306,18 +340,15 @@ def _run(conn: Connection, table_id: int, source: SheetSource, path: Path,
                 v is None or (isinstance(v, str) and not v.strip()) for v in cells):
             result.blank_rows += 1
             continue
-        row = preparer.prepare(number, cells)
-        if row.problems:
-            run.reject(row, row.problems)
-            continue
-        pending.append(row)
+        pending.append(cells)
+        numbers.append(number)
         if len(pending) >= options.chunk_size:
-            run.flush(pending)
-            pending = []
+            run.flush(preparer.prepare_chunk(numbers, pending))
+            pending, numbers = [], []
             if progress:
                 progress(result.rows_read, source.total_rows)
     if pending:
-        run.flush(pending)
+        run.flush(preparer.prepare_chunk(numbers, pending))
     if progress:
         progress(result.rows_read, source.total_rows)
     result.reject_report = report.close()

@@ -6,7 +6,11 @@ Audience rules (all optional except ``address_field`` for channels that need an 
 ``address_field`` (手机 / 邮箱; blank addresses are left out), ``consent_field`` (a checkbox
 that must be ticked), ``optout_field`` (退订: must not be ticked), ``exclude`` (a list of
 ``{"field", "values"}``: e.g. 满意度 in [纠纷], 勿扰 in [true]), ``plan_field`` (the invitation
-plan stored with each delivery for the results) and ``language_field``."""
+plan stored with each delivery for the results) and ``language_field``.
+
+Row rules: the segment is built under its owner's access — the user the campaign's (or call
+queue's) automation runs as, normally whoever created it — so a campaign never reaches a
+customer its creator may not see (docs/access.md)."""
 
 from __future__ import annotations
 
@@ -16,12 +20,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tessera.access.context import resolve
+from tessera.access.run_as import run_as_principal
+from tessera.access.scope import table_scope
+from tessera.auth.principal import Principal
 from tessera.errors import NotFoundError
 from tessera.outreach.errors import ConfigError
 from tessera.query import build_filter
 from tessera.schema.catalog import TableInfo, get_view, sa_table
 
-__all__ = ["Audience", "segment_filter", "rules_filter", "excluded_reason"]
+__all__ = ["Audience", "segment_filter", "rules_filter", "owner_of", "excluded_reason"]
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,24 @@ def segment_filter(conn: sa.Connection, view_id: int | None,
 
 
 def rules_filter(conn: sa.Connection, table: TableInfo, spec: Mapping[str, Any] | None,
-                 t: sa.Table | None = None) -> sa.ColumnElement[bool]:
+                 t: sa.Table | None = None, *,
+                 principal: Principal | None = None) -> sa.ColumnElement[bool]:
+    """``spec`` as SQL, AND the row rule of ``principal`` (default: the acting one — a
+    campaign's launch runs as its creator, tessera/access/run_as.py). Fields hidden from
+    them are unknown to the filter, so nobody reaches customers they may not see."""
     t = t if t is not None else sa_table(table)
-    return build_filter(table, spec, dialect=conn.dialect.name, t=t)
+    who = resolve(principal)
+    if who.is_system:
+        return build_filter(table, spec, dialect=conn.dialect.name, t=t)
+    scope = table_scope(conn, who, table, "records.read")
+    return scope.restrict(conn, t, build_filter(scope.table, spec, dialect=conn.dialect.name,
+                                                t=t))
+
+
+def owner_of(conn: sa.Connection, automation_id: int, base_id: int) -> Principal:
+    """Who a campaign's or call queue's audience is built for: the run-as principal of its
+    automation (its creator unless an owner chose otherwise; raises RunAsRefused)."""
+    return run_as_principal(conn, automation_id, base_id)
 
 
 def _truthy(value: Any) -> bool:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 import tessera.workflow as wf
 from tessera.errors import NotFoundError
-from tessera.outreach.audience import rules_filter, segment_filter
+from tessera.outreach.audience import owner_of, rules_filter, segment_filter
 from tessera.outreach.errors import ConfigError
 from tessera.outreach.models import CALL_QUEUES, QUEUE_ITEMS
 from tessera.records import RecordService, read_links
@@ -141,7 +141,9 @@ def build_day(bind: Bind, queue_id: int, *, day: dt.date | None = None) -> dict[
         t = sa_table(table)
         col = {k: t.c[table.field(cfg[k]).column] for k in ("caller_field", "status_field",
                                                            "due_field", "plan_field") if cfg[k]}
-        where = [rules_filter(conn, table, segment_filter(conn, cfg["view_id"], cfg["segment"]), t),
+        owner = owner_of(conn, aid, q["base_id"])   # the queue's creator's row rules apply
+        where = [rules_filter(conn, table, segment_filter(conn, cfg["view_id"], cfg["segment"]), t,
+                              principal=owner),
                  col["status_field"].in_([str(v) for v in cfg["open_values"]])]
         order = [t.c.id]
         if "due_field" in col:

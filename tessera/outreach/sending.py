@@ -9,7 +9,9 @@ template, waits for the channel's rate limit and calls the channel with the idem
 ``campaign-<id>-record-<id>``. Permanent refusals end the delivery as ``failed`` without
 retries; transient ones are raised so the runner retries with backoff, until the channel's
 ``max_attempts``. A delivery already ``sent`` is never sent again, even if the worker died
-before the runner recorded the effect."""
+before the runner recorded the effect. Fresh sender runs claimed together go through the
+batched path of batch_send.py (same outcomes, a few transactions per batch); ``_send`` is the
+per-run path for retries and replays after a crash."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from tessera.auth.outbound import OutboundRefused, allowed_hosts
 from tessera.outreach.audience import Audience, excluded_reason
+from tessera.outreach.batch_send import run_batch
 from tessera.outreach.channel_store import LoadedChannel, check_targets, load
 from tessera.outreach.channels import Message, SendResult
 from tessera.outreach.errors import ChannelError, ConfigError, TemplateRenderError
@@ -178,4 +181,5 @@ _CAMPAIGN_OPTION = {"required": ["campaign_id"],
 define_action(ActionSpec("outreach_launch", "Launch a campaign", "启动营销活动",
                          _CAMPAIGN_OPTION, _launch))
 define_action(ActionSpec("outreach_send", "Send a campaign message", "发送活动消息",
-                         _CAMPAIGN_OPTION, _send, external=True, max_attempts=5))
+                         _CAMPAIGN_OPTION, _send, external=True, max_attempts=5,
+                         extra={"run_batch": run_batch}))

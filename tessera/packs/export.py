@@ -2,8 +2,9 @@
 
 Keys come from the installed id map, so an exported pack matches the installed one object by
 object (what an upgrade's three-way merge needs); objects users added get keys made from
-their names (or kind and id). Labels, descriptions, roles, view types and the pack's title
-live only in the installed snapshot and are taken from there."""
+their names (or kind and id). Labels, descriptions, view types and the pack's title live
+only in the installed snapshot and are taken from there; roles are the snapshot's, with the
+row rules and field permissions the base has now (tessera.packs.roles)."""
 
 from __future__ import annotations
 
@@ -199,6 +200,13 @@ class _Exporter:
                         "enabled": bool(a["enabled"])})
         return out
 
+    def roles(self) -> list[dict[str, Any]]:
+        """The pack's roles with the rules and field permissions the base has now."""
+        from tessera.packs.roles import live_role
+
+        return [live_role(self.conn, self.keys.ids, r, self.table_keys)
+                for r in self.snapshot.get("roles") or []]
+
     def action(self, action: Mapping[str, Any]) -> dict[str, Any]:
         options = dict(action.get("options") or {})
         if action.get("type") == "create_record" and isinstance(options.get("table"), int):
@@ -224,8 +232,8 @@ def export_base(bind: Bind, base_id: int, *, name: str | None = None,
                **_extras(snapshot, "title", "description", "locales"),
                "tables": [ex.table(t) for t in ex.tables],
                "views": ex.views(), "dashboards": ex.dashboards(),
-               "automations": ex.automations(),
-               **_extras(snapshot, "roles", "sample_data")}
+               "automations": ex.automations(), "roles": ex.roles(),
+               **_extras(snapshot, "sample_data")}
     return normalize(raw)
 
 

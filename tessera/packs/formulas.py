@@ -152,3 +152,17 @@ class FormulaTyper:
             check(parse(text), self.schema(table))
         except FormulaError as exc:
             self.problems.append(FormulaProblem(path, exc))
+
+    def check_rule(self, path: Path_, text: str, table: PackTable) -> None:
+        """Check a row rule: a formula that must give TRUE/FALSE for each row."""
+        try:
+            typed = check(parse(text), self.schema(table))
+        except FormulaError as exc:
+            self.problems.append(FormulaProblem(path, exc))
+            return
+        if typed.type.kind != "boolean":
+            self.problems.append(FormulaProblem(
+                path, None, f"a row rule must give TRUE or FALSE (this one gives {typed.type}); "
+                "write a comparison such as {负责人} = CURRENT_USER().",
+                f"行规则必须得出 TRUE 或 FALSE（此规则得出 {typed.type}），请写成比较式，"
+                "例如 {负责人} = CURRENT_USER()。"))

@@ -2,8 +2,9 @@
 
 Order: base, tables, fields (links after plain fields, computed fields in dependency order),
 views, dashboards, automations (off), sample data, then the automations the pack marks
-``enabled`` are switched on — so sample records only set their "becomes true" baselines —
-and finally the installed snapshot and id map are stored for upgrades."""
+``enabled`` are switched on — so sample records only set their "becomes true" baselines —,
+the pack's roles become the base's access rules (row rules, field permissions:
+tessera.packs.roles), and finally the installed snapshot and id map are stored for upgrades."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tessera import schema_ops as schema
 from tessera.packs.builder import Builder
 from tessera.packs.errors import PackError
 from tessera.packs.idmap import IdMap
+from tessera.packs.roles import apply_role
 from tessera.packs.source import PackSource, load_pack
 from tessera.packs.store import save_installed
 from tessera.packs.validate import ValidatedPack, validate
@@ -143,5 +145,7 @@ def install(bind: Bind, pack: ValidatedPack | PackSource | str | Path, base_name
         for auto in npack.get("automations", []):
             if auto.get("enabled"):
                 wf.enable_automation(conn, ids.automations[auto["key"]])
+        for role in npack.get("roles", []):
+            apply_role(conn, ids, role)
         save_installed(conn, base.id, npack, ids)
         return result

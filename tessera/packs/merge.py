@@ -19,7 +19,7 @@ from tessera.packs.index import PackIndex, PackTable
 
 __all__ = ["PlanItem", "Plan", "merge", "keyed_forms", "KIND_ORDER"]
 
-KIND_ORDER = ("table", "field", "view", "dashboard", "automation")
+KIND_ORDER = ("table", "field", "view", "dashboard", "automation", "role")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,19 @@ def keyed_forms(pack: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
         forms[("automation", a["key"])] = {
             **{n: a.get(n) for n in ("name", "table", "trigger", "condition", "enabled")},
             "actions": [_keyed_action(index, x) for x in a.get("actions", [])]}
+    for r in pack.get("roles", []):
+        forms[("role", r["key"])] = _role_form(k, r)
     return forms
+
+
+def _role_form(k: _Keyer, role: Mapping[str, Any]) -> dict[str, Any]:
+    """What an admin can change on a live pack role: its rules and field permissions (field
+    references by key, so a rename is not an edit)."""
+    rules = {t: k.formula(k.index.table(t), f) for t, f in (role.get("row_rules") or {}).items()}
+    perms = {t: {str(k.ref(k.index.table(t), ref)): mode for ref, mode in modes.items()}
+             for t, modes in (role.get("field_permissions") or {}).items()}
+    return {"name": role["name"], "role": role["role"], "row_rules": rules,
+            "field_permissions": perms}
 
 
 def _keyed_group(k: _Keyer, table: PackTable | None, group: Any) -> Any:

@@ -166,11 +166,19 @@ def _automation(spec: Mapping[str, Any], locales: Mapping[str, Mapping[str, Any]
 
 
 def _role(spec: Mapping[str, Any], locales: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``row_rule`` + ``tables`` (one rule on several tables) becomes ``row_rules`` per table;
+    ``tables`` without a rule is kept as written (documentation of the role's tables)."""
     key = field_key(spec)
+    tables = list(spec.get("tables") or [])
+    rules = {**({t: spec["row_rule"] for t in tables} if spec.get("row_rule") else {}),
+             **dict(spec.get("row_rules") or {})}
+    perms = {t: dict(m) for t, m in (spec.get("field_permissions") or {}).items() if m}
     return compact({"key": key, "name": spec.get("name"), "role": spec.get("role"),
                     "labels": _labels(spec, _overlay_labels(locales, "roles", key)),
-                    "description": spec.get("description"), "row_rule": spec.get("row_rule"),
-                    "tables": list(spec.get("tables") or [])}, keep=("key", "name", "role"))
+                    "description": spec.get("description"),
+                    "tables": [] if spec.get("row_rule") else tables,
+                    "row_rules": rules, "field_permissions": perms},
+                   keep=("key", "name", "role"))
 
 
 def normalize(data: Mapping[str, Any],

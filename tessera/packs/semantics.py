@@ -254,9 +254,36 @@ class _Checker:
     def roles(self) -> None:
         roles = self.pack.get("roles", [])
         self.unique(((("roles", i, "key"), r["key"]) for i, r in enumerate(roles)), "role key", "角色键")
+        self.unique(((("roles", i, "role"), r["role"]) for i, r in enumerate(roles)),
+                    "base role (each pack role owns one base role's rules)",
+                    "基础角色（每个应用包角色对应一个基础角色的规则）")
+        raw = self.source.data.get("roles") or []
         for i, r in enumerate(roles):
+            spec = raw[i] if i < len(raw) and isinstance(raw[i], Mapping) else {}
             for j, key in enumerate(r.get("tables", [])):
                 self.table(("roles", i, "tables", j), key)
+            restricted = bool(r.get("row_rules") or r.get("field_permissions"))
+            if r["role"] == "owner" and restricted:
+                self.add(("roles", i, "role"), "owners see and change everything: an owner role "
+                         "cannot have row rules or field permissions; use another base role.",
+                         "所有者可查看和修改全部内容：所有者角色不能有行规则或字段权限，请改用其他基础角色。")
+                continue
+            for tkey, formula in (r.get("row_rules") or {}).items():
+                if "row_rules" in spec:
+                    path: Path_ = ("roles", i, "row_rules", tkey)
+                else:
+                    tables = list(spec.get("tables") or [])
+                    path = ("roles", i, "tables", tables.index(tkey)) if tkey in tables else \
+                        ("roles", i, "row_rule")
+                table = self.table(path, tkey)
+                if table is not None:
+                    self.typer.check_rule(path if "row_rules" in spec else ("roles", i, "row_rule"),
+                                          formula, table)
+            for tkey, modes in (r.get("field_permissions") or {}).items():
+                path = ("roles", i, "field_permissions", tkey)
+                table = self.table(path, tkey)
+                for ref in modes if table is not None else ():
+                    self.field((*path, ref), table, ref)
 
     # --- locale overlays ----------------------------------------------------------------
     def overlays(self) -> None:

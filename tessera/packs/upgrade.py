@@ -22,6 +22,7 @@ from tessera.packs.formulas import COMPUTED
 from tessera.packs.index import PackField
 from tessera.packs.install import as_validated
 from tessera.packs.merge import Plan, PlanItem, merge
+from tessera.packs.roles import apply_role, clear_role
 from tessera.packs.source import PackSource
 from tessera.packs.store import load_installed, save_installed
 from tessera.packs.validate import ValidatedPack
@@ -131,6 +132,7 @@ class _Applier:
                      dashboards.delete_dashboard)
         self.objects("automation", "automations", self.add_automation, self.update_automation,
                      self.delete_automation)
+        self.roles()
         self.remove_fields()
         for item in self.plan.of("table", "remove"):
             table_id = self.ids.tables.pop(item.key)
@@ -140,6 +142,19 @@ class _Applier:
                 self.kept.append(PlanItem("table", item.key, "keep", item.ours, None))
                 continue
             schema.delete_table(self.conn, table_id)
+
+    # --- roles --------------------------------------------------------------------------
+    def roles(self) -> None:
+        """Added and updated roles get the new pack's rules; a removed role's rules go
+        (conflicts are left as the admin has them)."""
+        specs = {r["key"]: r for r in self.new.pack.get("roles", [])}
+        for item in self.plan.of("role", "add") + self.plan.of("role", "update"):
+            if item.ours is not None and item.ours.get("role") != specs[item.key]["role"]:
+                clear_role(self.conn, self.ids, item.ours)
+            apply_role(self.conn, self.ids, specs[item.key])
+        for item in self.plan.of("role", "remove"):
+            if item.ours is not None:
+                clear_role(self.conn, self.ids, item.ours)
 
     # --- fields -------------------------------------------------------------------------
     def update_field(self, item: PlanItem) -> None:

@@ -4,13 +4,16 @@ clinic CRM pack, deterministic by seed, 100 to 1,000,000 customers.
 What it makes (``count`` customers; ``today`` is the engine clock):
 - the 项目 catalog of the specialty, with 间隔天数 and 后续项目; the 会员等级 tiers;
 - customers with Chinese names, mobile numbers, WeChat ids, sources (a fifth by referral,
-  linked to an earlier customer), complaints, consultants, satisfaction (a few 纠纷);
+  linked to an earlier customer), complaints, satisfaction (a few 纠纷), and a consultant:
+  the consultant users (catalog.CONSULTANTS, created without a password when missing, see
+  tessera.samples.staff) take the customers round-robin;
 - about 70% of customers visit: visits over the last three years with monthly seasonality,
   each customer returning to the follow-up of the previous service about its interval later;
   special prices, external experts;
 - campaigns every month and participation (some bought the campaign product);
 - ledgers: redemptions and bonuses of points, stored-value top-ups with bonus and spending;
-- invitation tasks of the phone group with their outcomes (for the conversion dashboard).
+- invitation tasks of the phone group (catalog.CALLERS, users too) with their outcomes (for
+  the conversion dashboard).
 
 Rows are written with :mod:`tessera.samples.bulkload` and formulas are recomputed once at the
 end. Options: ``specialty`` (a name or a list: the first is used), ``visits_per_customer``
@@ -21,7 +24,9 @@ memory before a write, default 50 000; it does not change the data).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,9 +39,12 @@ from tessera.errors import SchemaError
 from tessera.samples import base_id_of, register
 from tessera.samples import bulkload as bl
 from tessera.samples import catalog as cat
+from tessera.samples.staff import ensure_users
 from tessera.schema.catalog import Bind, TableInfo, transaction
 
 __all__ = ["generate", "ClinicOptions"]
+
+log = logging.getLogger(__name__)
 
 TABLES = ("项目", "会员等级", "活动", "客户", "到院消费", "活动参与", "回访任务", "积分流水", "储值流水")
 
@@ -131,8 +139,11 @@ def _tables(conn: Connection, base_id: int) -> dict[str, TableInfo]:
 class _Clinic:
     """One generation run: a seeded random source and the ids handed out so far."""
 
-    def __init__(self, seed: int, opts: ClinicOptions, today: dt.date, plan: _Writer):
+    def __init__(self, seed: int, opts: ClinicOptions, today: dt.date, plan: _Writer,
+                 staff: dict[str, int]):
         self.rnd = random.Random(seed)
+        self.consultants = [staff[n] for n in cat.CONSULTANTS]
+        self.callers = [staff[n] for n in cat.CALLERS]
         self.opts = opts
         self.today = today
         self.first = plan.first
@@ -202,7 +213,7 @@ class _Clinic:
                 "女" if r.random() < (0.8 if self.opts.specialty == "aesthetics" else 0.55) else "男",
                 dt.date(self.today.year - r.randint(6 if self.opts.specialty == "dental" else 18, 75),
                         r.randint(1, 12), r.randint(1, 28)),
-                source, tags, cat.CONSULTANTS[i % len(cat.CONSULTANTS)],
+                source, tags, self.consultants[i % len(self.consultants)],
                 self.weighted((("满意", 85), ("一般", 13), ("纠纷", 2))), r.random() < 0.25,
                 r.choice(("质疑", "接纳")) if lead else None, r.choice(("笼统", "具体")) if lead else None))
             if referrer is not None:        # after the row: a flush writes rows before links
@@ -285,7 +296,7 @@ class _Clinic:
         for i in range(int(count * 0.1)):
             cid = c0 + r.randrange(count)
             due = self.today - dt.timedelta(days=r.randrange(60))
-            self.plan.add("回访任务", (f"邀约 客户{cid}", "邀约", r.choice(cat.CALLERS), due,
+            self.plan.add("回访任务", (f"邀约 客户{cid}", "邀约", r.choice(self.callers), due,
                                     self.weighted(outcomes) if due < self.today else "待办",
                                     r.choice(plans)))
             self.plan.link("回访任务", "客户", (t0 + i, cid))
@@ -304,10 +315,17 @@ def generate(bind: Bind, install_result: Any, count: int, seed: int | None,
         tables = _tables(conn, base_id_of(install_result))
         plan = _Writer(conn, tables, {name: bl.next_id(conn, tables[name]) for name in TABLES},
                        chunk=int((options or {}).get("chunk", 50_000)))
-        gen = _Clinic(1 if seed is None else seed, opts, clock.today(), plan)
+        staff = ensure_users(conn, [*cat.CONSULTANTS, *cat.CALLERS])
+        gen = _Clinic(1 if seed is None else seed, opts, clock.today(), plan, staff)
+        t0 = time.perf_counter()
         gen.catalog()
         gen.customers(count)
+        log.info("clinic sample: %d customers and their visits written in %.1f s", count,
+                 time.perf_counter() - t0)
         gen.engagement(count)
         plan.flush()
+        log.info("clinic sample: all rows written in %.1f s; recomputing", time.perf_counter() - t0)
         bl.finish(conn, [tables[n] for n in ("项目", "到院消费", "活动参与", "回访任务", "积分流水",
                                               "储值流水", "客户")])
+        log.info("clinic sample: rows, recompute and baselines done in %.1f s",
+                 time.perf_counter() - t0)

@@ -7,12 +7,14 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -29,7 +31,9 @@ from tessera.auth.pages import AUTH_PAGE_ROUTES
 from tessera.auth.templating import AUTH_TEMPLATE_GLOBALS
 from tessera.db import create_engine, database_url
 from tessera.outreach.member_web import MEMBER_ROUTES
+from tessera.web.change_feed import feed_for
 from tessera.web.errors import EXCEPTION_HANDLERS
+from tessera.web.packs_page import PACK_PAGE_ROUTES
 from tessera.web.pages import PAGE_ROUTES
 from tessera.web.security import SecurityHeadersMiddleware
 from tessera.workflow.worker import start_embedded_worker
@@ -84,16 +88,20 @@ def create_app(url: str | None = None, *, engine: Engine | None = None,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         worker = start_embedded_worker(engine) if run_worker else None
+        feed = feed_for(engine)  # other processes' writes reach this one's grids
+        await run_in_threadpool(partial(feed.start, pin=True))
         try:
             yield
         finally:
+            await run_in_threadpool(partial(feed.unpin, join=True))
             if worker is not None:
                 worker.stop()
             if owned:
                 engine.dispose()
 
     app = Starlette(
-        routes=[*api_routes(), *PAGE_ROUTES, *MEMBER_ROUTES, *AUTH_PAGE_ROUTES, *ADMIN_PAGE_ROUTES,
+        routes=[*api_routes(), *PAGE_ROUTES, *PACK_PAGE_ROUTES, *MEMBER_ROUTES, *AUTH_PAGE_ROUTES,
+                *ADMIN_PAGE_ROUTES,
                 Mount("/static", app=StaticFiles(directory=UI_DIR / "static"), name="static")],
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(AuthMiddleware),
                     Middleware(PrincipalContextMiddleware)],

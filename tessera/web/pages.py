@@ -76,6 +76,7 @@ async def table_page(request: Request) -> Response:
         "viewId": view.id if view else None, "locale": locale,
         "fields": [f.to_dict() for f in context["table"].fields],
         "view": state, "messages": js_messages(locale), "fieldTypes": field_types(locale),
+        "personal": context["personal"],  # tessera.web.personal
         "tables": [{"id": t.id, "name": t.name} for t in context["tables"]],
     }
     return render_ui(request, "pages/table.html",

@@ -26,10 +26,12 @@ from tessera.records import RecordService
 from tessera.schema.catalog import FieldInfo, TableInfo, ViewInfo
 from tessera.web.comments import add_comment, list_comments
 from tessera.web.grid import group_counts, link_labels
+from tessera.web.personal import PERSONAL_ROUTES, load_settings
+from tessera.web.public_forms import PUBLIC_FORM_ROUTES, SHARE_ROUTES, links_of
 from tessera.web.ui_i18n import render_ui, ui_locale
 from tessera.web.view_layouts import layout_field, layout_fields, save_button, with_view_filter
 
-__all__ = ["VIEW_PAGE_ROUTES", "table_nav", "form_fields", "month_grid"]
+__all__ = ["VIEW_PAGE_ROUTES", "table_nav", "form_fields", "form_values", "month_grid"]
 
 KANBAN_CARDS = 100
 CALENDAR_LIMIT = 1000
@@ -38,15 +40,18 @@ FORM_TYPES = ("text", "long_text", "email", "phone", "url", "number", "currency"
 
 
 def table_nav(engine: Any, table_id: int, view_id: int | None = None) -> dict[str, Any]:
-    """Base, table, sibling tables, the table's views and the chosen view (the sidebar)."""
+    """Base, table, sibling tables, the table's views and the chosen view (the sidebar), and
+    the acting user's personal grid settings for it (tessera.web.personal)."""
+    principal = acting_principal()
     with engine.begin() as conn:
         # the acting user's view of the table: 403 without a role, hidden fields left out
-        table = table_scope(conn, acting_principal(), table_id, "base.read").table
+        table = table_scope(conn, principal, table_id, "base.read").table
         views = schema.list_views(conn, table_id)
         view = next((v for v in views if v.id == view_id), None)
         return {"base": schema.get_base(conn, table.base_id), "table": table,
                 "tables": schema.list_tables(conn, table.base_id), "views": views,
-                "view": view}
+                "view": view, "personal": load_settings(conn, principal.user_id, table_id,
+                                                        view.id if view else None)}
 
 
 def _pick(table: TableInfo, types: tuple[str, ...], wanted: str | None) -> FieldInfo | None:
@@ -189,7 +194,7 @@ def form_fields(table: TableInfo, view: ViewInfo | None = None) -> list[FieldInf
     return [f for f in chosen or table.fields if f.type in FORM_TYPES]
 
 
-def _form_values(fields: list[FieldInfo], form: Any) -> dict[str, Any]:
+def form_values(fields: list[FieldInfo], form: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields:
         key = f"f_{f.id}"
@@ -215,7 +220,7 @@ async def form_page(request: Request) -> Response:
     values: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
-        values = _form_values(fields, await request.form())
+        values = form_values(fields, await request.form())
         service = RecordService(engine, locale=ui_locale(request))
         try:
             await run_in_threadpool(service.create, table_id, values)
@@ -230,8 +235,10 @@ async def form_page(request: Request) -> Response:
                                     + "?sent=1" + (f"&view={view.id}" if view else ""),
                                     status_code=303)
     layout = {**(view.layout if view else {}), "fields": [f.id for f in fields]}
+    links = await run_in_threadpool(links_of, engine, table_id, view.id if view else None)
     return render_ui(request, "pages/form.html",
                      {**context, "active": "form", "fields": fields, "errors": errors,
+                      "links": links,
                       "values": values, "sent": request.query_params.get("sent") == "1",
                       "save": save_button(view, "form", layout)},
                      status_code=status)
@@ -286,4 +293,7 @@ VIEW_PAGE_ROUTES = [
     Route("/tables/{table_id:int}/records/{record_id:int}", record_page, name="record_page"),
     Route("/tables/{table_id:int}/records/{record_id:int}/comments", comment_endpoint,
           methods=["POST"], name="record_comments"),
+    *PERSONAL_ROUTES,
+    *PUBLIC_FORM_ROUTES,
+    *SHARE_ROUTES,
 ]

@@ -9,17 +9,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tessera.access.context import acting_principal
+from tessera.access.scope import filter_links
 from tessera.errors import NotFoundError
 from tessera.query import count_records
 from tessera.records import RecordService, read_links
 from tessera.schema.catalog import get_table, list_tables
 from tessera.workflow.context import StepContext
 from tessera.workflow.models import ASSIGNMENTS, NOTIFICATIONS
-from tessera.workflow.registry import ActionSpec, OptionsError, define_action
+from tessera.workflow.registry import ActionSpec, OptionsError, define_action, param
 
 __all__ = ["resolve_table", "target_ids"]
 
-_VALUES = {"type": "object", "description": "field name → value or =formula"}
+_VALUES = {"description": "field name → value or =formula"}
 
 
 def resolve_table(conn: Any, base_id: int, ref: Any) -> Any:
@@ -48,7 +50,9 @@ def target_ids(ctx: StepContext, link: str | None) -> list[int]:
     if not link:
         return [ctx.record["id"]]
     field = ctx.table.field(link)
-    return read_links(ctx.conn, field, [ctx.record["id"]])[ctx.record["id"]]
+    links = read_links(ctx.conn, field, [ctx.record["id"]])
+    # only the linked records the run-as user may see (tessera/access/run_as.py)
+    return filter_links(ctx.conn, acting_principal(), field, links)[ctx.record["id"]]
 
 
 # --- update / create / link -----------------------------------------------------------------
@@ -148,45 +152,60 @@ def wait_delta(options: dict[str, Any]) -> dt.timedelta:
                         seconds=float(options.get("seconds") or 0))
 
 
+_LINK = param("string", "link_field", "Through link field (blank: this record)",
+               "通过关联字段（留空：本记录）")
+_RECORDS = param(["integer", "array", "string"], "list", "Record ids", "记录编号")
+_LINK_FIELD = param("string", "link_field", "Link field", "关联字段")
+
 define_action(ActionSpec(
     "update_record", "Update record", "更新记录",
-    {"required": ["values"], "properties": {"values": _VALUES, "link": {"type": "string"}}},
+    {"required": ["values"], "properties": {
+        "values": param("object", "values", "Set fields", "设置字段", **_VALUES), "link": _LINK}},
     _update_record))
 define_action(ActionSpec(
     "create_record", "Create record", "创建记录",
-    {"required": ["table"], "properties": {"table": {"type": ["string", "integer"]},
-                                            "values": _VALUES}},
+    {"required": ["table"], "properties": {
+        "table": param(["string", "integer"], "table", "Table", "数据表"),
+        "values": param("object", "values", "Set fields", "设置字段", **_VALUES)}},
     _create_record))
 define_action(ActionSpec(
     "link_records", "Link records", "关联记录",
-    {"required": ["field", "records"], "properties": {
-        "field": {"type": "string"}, "records": {"type": ["integer", "array", "string"]}}},
+    {"required": ["field", "records"], "properties": {"field": _LINK_FIELD, "records": _RECORDS}},
     lambda ctx, o: _link(ctx, o, add=True)))
 define_action(ActionSpec(
     "unlink_records", "Unlink records", "取消关联",
-    {"required": ["field", "records"], "properties": {
-        "field": {"type": "string"}, "records": {"type": ["integer", "array", "string"]}}},
+    {"required": ["field", "records"], "properties": {"field": _LINK_FIELD, "records": _RECORDS}},
     lambda ctx, o: _link(ctx, o, add=False)))
 define_action(ActionSpec(
     "notify", "In-app notification", "站内通知",
     {"required": ["users", "message"], "properties": {
-        "users": {"type": ["array", "string"]}, "message": {"type": "string"}}},
+        "users": param(["array", "string"], "list", "Users", "用户"),
+        "message": param("string", "template", "Message", "消息")}},
     _notify))
 define_action(ActionSpec(
     "assign", "Assign a user", "分配负责人",
     {"required": ["field", "users"], "properties": {
-        "field": {"type": "string"}, "users": {"type": "array"},
-        "mode": {"type": "string", "enum": ["round_robin", "least_open"]},
-        "daily_cap": {"type": "integer"}, "open_filter": {"type": "object"},
-        "count_table_id": {"type": "integer"}, "set_field": {"type": "boolean"}}},
+        "field": param("string", "field", "Assignee field", "负责人字段"),
+        "users": param("array", "list", "Users to pick from", "候选用户"),
+        "mode": param("string", "enum", "Mode", "分配方式", enum=["round_robin", "least_open"],
+                      enum_en=["Round robin", "Least open work"], enum_zh=["轮流", "待办最少"]),
+        "daily_cap": param("integer", "integer", "Daily cap per user", "每人每日上限"),
+        "open_filter": param("object", "json", "Open work filter", "待办筛选条件"),
+        "count_table_id": param("integer", "integer", "Count open work in table (id)",
+                                "统计待办的数据表（编号）"),
+        "set_field": param("boolean", "boolean", "Set the field", "写入字段")}},
     _assign))
 define_action(ActionSpec(
     "wait", "Wait", "等待",
-    {"properties": {k: {"type": "number"} for k in ("days", "hours", "minutes", "seconds")}},
+    {"properties": {k: param("number", "number", en, zh) for k, en, zh in (
+        ("days", "Days", "天"), ("hours", "Hours", "小时"), ("minutes", "Minutes", "分钟"),
+        ("seconds", "Seconds", "秒"))}},
     _control, control="wait"))
 define_action(ActionSpec(
     "branch", "Branch on a condition", "条件分支",
     {"required": ["condition"], "properties": {
-        "condition": {"type": "string"}, "then": {"type": "array"}, "else": {"type": "array"}}},
+        "condition": param("string", "formula", "Condition", "条件"),
+        "then": param("array", "actions", "Then", "条件成立时"),
+        "else": param("array", "actions", "Otherwise", "否则")}},
     _control, control="branch"))
 define_action(ActionSpec("stop", "Stop", "停止", {"properties": {}}, _control, control="stop"))

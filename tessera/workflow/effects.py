@@ -15,12 +15,14 @@ import smtplib
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
+from tessera.auth import outbound
 from tessera.auth.outbound import allowed_hosts, check_host
 from tessera.workflow.context import StepContext
-from tessera.workflow.registry import ActionSpec, define_action
+from tessera.workflow.registry import ActionSpec, define_action, param
 
 __all__ = ["message_id", "signature"]
 
@@ -45,11 +47,15 @@ def _send_email(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
     msg.set_content(str(options.get("body") or ""))
     # An automation's own smtp_host must pass the outbound guard; the operator's
     # TESSERA_SMTP_HOST (default localhost) is trusted configuration.
+    # It is resolved once and the connection pinned to the checked address (DNS rebinding).
+    connect: Any = smtplib.SMTP
     if options.get("smtp_host"):
-        check_host(str(options["smtp_host"]), allowed_hosts(ctx.engine))
+        allowed = allowed_hosts(ctx.engine)
+        check_host(str(options["smtp_host"]), allowed)
+        connect = partial(outbound.SMTP, allowed=allowed)
     host = options.get("smtp_host") or os.environ.get("TESSERA_SMTP_HOST", "localhost")
     port = int(options.get("smtp_port") or os.environ.get("TESSERA_SMTP_PORT", "25"))
-    with smtplib.SMTP(host, port, timeout=float(options.get("timeout") or 10)) as smtp:
+    with connect(host, port, timeout=float(options.get("timeout") or 10)) as smtp:
         smtp.send_message(msg)
     return {"message_id": msg["Message-ID"], "to": recipients}
 
@@ -74,7 +80,8 @@ def _check_url(url: str, allowed: list[str]) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise WebhookError(f"{url} is not an http(s) URL")
-    check_host(parts.hostname, allowed)
+    if not parts.hostname:   # the host itself is resolved and checked once, at connect
+        check_host(parts.hostname, allowed)
 
 
 def _webhook(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
@@ -91,7 +98,8 @@ def _webhook(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
     _check_url(options["url"], allowed)
     request = urllib.request.Request(options["url"], data=body, headers=headers,
                                      method=options.get("method", "POST"))
-    opener = urllib.request.build_opener(_GuardedRedirects(allowed))
+    # every connection (redirects too) goes to an address checked when it was resolved
+    opener = outbound.opener(allowed, _GuardedRedirects(allowed))
     try:
         with opener.open(request, timeout=float(options.get("timeout") or 10)) as resp:
             status, text = resp.status, resp.read(65536).decode(errors="replace")
@@ -109,13 +117,21 @@ def _webhook(ctx: StepContext, options: dict[str, Any]) -> dict[str, Any]:
 define_action(ActionSpec(
     "send_email", "Send email", "发送邮件",
     {"required": ["to", "subject"], "properties": {
-        "to": {"type": ["string", "array"]}, "subject": {"type": "string"},
-        "body": {"type": "string"}, "from": {"type": "string"}, "smtp_host": {"type": "string"},
-        "smtp_port": {"type": "integer"}, "timeout": {"type": "number"}}},
+        "to": param(["string", "array"], "list", "To", "收件人"),
+        "subject": param("string", "template", "Subject", "主题"),
+        "body": param("string", "textarea", "Body", "正文"),
+        "from": param("string", "text", "From", "发件人"),
+        "smtp_host": param("string", "text", "SMTP host", "SMTP 主机"),
+        "smtp_port": param("integer", "integer", "SMTP port", "SMTP 端口"),
+        "timeout": param("number", "number", "Timeout (s)", "超时（秒）")}},
     _send_email, external=True, max_attempts=5))
 define_action(ActionSpec(
     "webhook", "Call a webhook", "调用 Webhook",
     {"required": ["url"], "properties": {
-        "url": {"type": "string"}, "method": {"type": "string"}, "body": {"type": ["object", "array"]},
-        "headers": {"type": "object"}, "secret": {"type": "string"}, "timeout": {"type": "number"}}},
+        "url": param("string", "template", "URL", "地址"),
+        "method": param("string", "enum", "Method", "方法", enum=["POST", "PUT", "PATCH", "GET"]),
+        "body": param(["object", "array"], "json", "Body (JSON)", "请求体（JSON）"),
+        "headers": param("object", "map", "Headers", "请求头"),
+        "secret": param("string", "text", "Signing secret", "签名密钥"),
+        "timeout": param("number", "number", "Timeout (s)", "超时（秒）")}},
     _webhook, external=True, max_attempts=5))

@@ -14,7 +14,7 @@ from typing import Any
 from tessera.errors import TesseraError
 
 __all__ = ["TriggerSpec", "ActionSpec", "TRIGGERS", "ACTIONS", "define_trigger", "define_action",
-           "OptionsError", "validate_options"]
+           "OptionsError", "validate_options", "param", "WIDGETS"]
 
 
 class OptionsError(TesseraError):
@@ -55,6 +55,26 @@ class ActionSpec:
     control: str | None = None      # "wait" | "branch" | "stop": handled by the runner
     describe: Callable[..., str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# How the visual automation editor (ui/static/js/automation_form.js) edits a parameter: the
+# ``widget`` of each property in an options schema. A property without one is edited by its JSON
+# type (string → text, number → number, boolean → checkbox, array → list, object → JSON).
+WIDGETS = frozenset({
+    "text", "textarea", "number", "integer", "boolean", "enum", "list", "formula", "template",
+    "field", "fields", "link_field", "date_field", "user_field", "table", "values", "map",
+    "actions", "json", "cron", "timezone"})
+
+
+def param(json_type: str | list[str], widget: str, label_en: str, label_zh: str,
+          **extra: Any) -> dict[str, Any]:
+    """One option of a trigger or action: its JSON type (what ``validate_options`` checks),
+    the editor's widget and its label in both languages; ``extra`` adds schema keywords
+    (``enum``, ``description``, ``help_en``/``help_zh``)."""
+    if widget not in WIDGETS:
+        raise ValueError(f"unknown widget {widget!r}; known: {', '.join(sorted(WIDGETS))}")
+    return {"type": json_type, "widget": widget, "label_en": label_en, "label_zh": label_zh,
+            **extra}
 
 
 TRIGGERS: dict[str, TriggerSpec] = {}

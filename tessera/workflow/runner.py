@@ -30,6 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from tessera.access.context import acting
+from tessera.access.run_as import RunAsRefused, run_as_principal, scoped_table
 from tessera.errors import NotFoundError, TesseraError
 from tessera.records import RecordService
 from tessera.schema.catalog import TableInfo, get_table
@@ -162,10 +164,16 @@ class _Run:
         self.automation = automation_row(conn, self.run["automation_id"])
         self.steps = {} if fresh else {r.step_key: dict(r._mapping) for r in conn.execute(
             RUN_STEPS, {"run_id": self.run_id})}
-        self.table: TableInfo | None = (get_table(conn, self.run["table_id"])
-                                        if self.run["table_id"] else None)
-        self.record = self._record(conn)
-        self.env: dict[str, Any] = record_env(self.table, self.record)
+        # who the run acts as (raises RunAsRefused), and the table as that user sees it
+        self.principal = run_as_principal(conn, self.automation["id"],
+                                          self.automation["base_id"])
+        self.table: TableInfo | None = (scoped_table(conn, self.principal, get_table(
+            conn, self.run["table_id"])) if self.run["table_id"] else None)
+        with acting(self.principal):
+            self.record = self._record(conn)
+            self.env: dict[str, Any] = record_env(
+                self.table, self.record, conn=conn,
+                templates=[self.automation["actions"], self.automation["condition"]])
         for k, v in (self.run["payload"] or {}).items():
             if k != "record" and not isinstance(v, dict | list):
                 self.env[f"payload.{k}"] = v
@@ -180,7 +188,18 @@ class _Run:
             return record
         except NotFoundError:
             self.record_live = False
+            if self._exists(conn):   # it exists, but not for the run-as user
+                raise RunAsRefused(
+                    f"Record {self.run['record_id']} is outside what {self.principal.username} "
+                    "(the user this automation runs as) may see: run skipped.",
+                    f"记录 {self.run['record_id']} 不在运行身份用户 {self.principal.username} "
+                    "的可见范围内：已跳过本次运行。", skip=True) from None
             return payload.get("record")
+
+    def _exists(self, conn: Connection) -> bool:
+        t = sa.table(self.table.physical_name, sa.column("id"))  # type: ignore[union-attr]
+        return conn.execute(sa.select(t.c.id).where(
+            t.c.id == self.run["record_id"])).first() is not None
 
     # --- bookkeeping ------------------------------------------------------------------------
     def key(self, step_key: str) -> str:
@@ -380,14 +399,21 @@ class _Run:
 
 
     def program(self, *, fresh: bool) -> tuple[str, str | None, str | None]:
-        """Load, gate and walk the actions: the run's end as (status, error, log message)."""
-        self.load(fresh=fresh)
-        if not self.gate():
-            return "skipped", None, "condition not met: run skipped"
+        """Load, gate and walk the actions (as the automation's run-as principal): the run's
+        end as (status, error, log message)."""
         try:
-            self.walk(list(self.automation["actions"] or []))
-        except _Stop:
-            return "stopped", None, "a stop step ended the run"
+            self.load(fresh=fresh)
+        except RunAsRefused as exc:
+            if exc.skip:
+                return "skipped", None, exc.message("en")
+            return "failed", exc.message("en"), exc.message("en")
+        with acting(self.principal):
+            if not self.gate():
+                return "skipped", None, "condition not met: run skipped"
+            try:
+                self.walk(list(self.automation["actions"] or []))
+            except _Stop:
+                return "stopped", None, "a stop step ended the run"
         return "succeeded", None, None
 
 

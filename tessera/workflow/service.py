@@ -12,6 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tessera.access.context import acting, acting_principal, resolve
+from tessera.access.run_as import run_as_principal, scoped_table, set_run_as
+from tessera.auth.principal import Principal
 from tessera.errors import NotFoundError, TesseraError
 from tessera.records import RecordService
 from tessera.schema.catalog import Bind, get_table, transaction
@@ -26,7 +29,7 @@ from tessera.workflow.triggers import next_fire
 
 __all__ = ["create_automation", "get_automation", "list_automations", "update_automation",
            "enable_automation", "disable_automation", "delete_automation", "dry_run",
-           "run_history", "run_manual", "receive_webhook", "WebhookRefused", "RunInfo",
+           "dry_run_draft", "run_history", "run_manual", "receive_webhook", "WebhookRefused", "RunInfo",
            "DryRunStep", "DryRun"]
 
 
@@ -79,8 +82,11 @@ def _check(conn: Any, table_id: int | None, trigger: Mapping[str, Any],
 def create_automation(bind: Bind, *, base_id: int, name: str, trigger: Mapping[str, Any],
                       actions: Sequence[Mapping[str, Any]], table_id: int | None = None,
                       condition: str | None = None, webhook_secret: str | None = None,
-                      enabled: bool = False, backfill: bool = False) -> int:
-    """Define an automation (validated); switch it on at once when ``enabled``."""
+                      enabled: bool = False, backfill: bool = False,
+                      actor: Principal | None = None,
+                      run_as: Mapping[str, Any] | None = None) -> int:
+    """Define an automation (validated); switch it on at once when ``enabled``. It runs as
+    ``run_as`` (default: ``actor``, the acting principal; tessera/access/run_as.py)."""
     with transaction(bind) as conn:
         _check(conn, table_id, trigger, actions, condition)
         now = timebase.now()
@@ -90,6 +96,7 @@ def create_automation(bind: Bind, *, base_id: int, name: str, trigger: Mapping[s
             condition=condition, actions=[dict(a) for a in actions],
             webhook_secret=webhook_secret, created_at=now, updated_at=now)
             .returning(AUTOMATIONS.c.id)).scalar_one()
+        set_run_as(conn, resolve(actor), aid, base_id, run_as)
         if enabled:
             enable_automation(conn, aid, backfill=backfill)
         return aid
@@ -112,9 +119,12 @@ def list_automations(bind: Bind, base_id: int) -> list[dict[str, Any]]:
 def update_automation(bind: Bind, automation_id: int, *, name: str | None = None,
                       trigger: Mapping[str, Any] | None = None,
                       actions: Sequence[Mapping[str, Any]] | None = None,
-                      condition: str | None = None) -> dict[str, Any]:
+                      condition: str | None = None, actor: Principal | None = None,
+                      run_as: Mapping[str, Any] | None = None) -> dict[str, Any]:
     with transaction(bind) as conn:
         current = get_automation(conn, automation_id)
+        set_run_as(conn, resolve(actor), automation_id, current["base_id"], run_as,
+                   changes_program=any(v is not None for v in (trigger, actions, condition)))
         trigger = trigger or {"type": current["trigger_type"], "options": current["trigger_options"]}
         actions = actions if actions is not None else current["actions"]
         condition = condition if condition is not None else current["condition"]
@@ -217,13 +227,32 @@ class DryRun:
 
 def dry_run(engine: Engine, automation_id: int, record_id: int | None = None) -> DryRun:
     """What the automation would do for ``record_id``: its condition and each step with its
-    options evaluated. Nothing is written and nothing is sent."""
+    options evaluated, as its run-as user would see them. Nothing is written or sent."""
     automation = get_automation(engine, automation_id)
+    with transaction(engine) as conn:   # RunAsRefused (400) says why it could not run
+        principal = run_as_principal(conn, automation_id, automation["base_id"])
+    with acting(principal):
+        return _dry_run(engine, automation, record_id)
+
+
+def dry_run_draft(engine: Engine, draft: Mapping[str, Any], record_id: int | None = None) -> DryRun:
+    """:func:`dry_run` of an automation not saved yet (``table_id``, ``trigger``, ``condition``,
+    ``actions``), checked first exactly as saving it would be."""
+    with transaction(engine) as conn:
+        _check(conn, draft.get("table_id"), draft["trigger"], draft.get("actions") or [],
+               draft.get("condition"))
+    return _dry_run(engine, {"table_id": draft.get("table_id"), "condition": draft.get("condition"),
+                             "actions": draft.get("actions") or []}, record_id)
+
+
+def _dry_run(engine: Engine, automation: Mapping[str, Any], record_id: int | None) -> DryRun:
     today = timebase.today()
     with engine.connect() as conn:
-        table = get_table(conn, automation["table_id"]) if automation["table_id"] else None
+        table = scoped_table(conn, acting_principal(), get_table(
+            conn, automation["table_id"])) if automation["table_id"] else None
         record = RecordService(conn).get(table.id, record_id) if table and record_id else None
-        env = record_env(table, record)
+        env = record_env(table, record, conn=conn,
+                         templates=[automation["actions"], automation["condition"]])
         passed = True
         if automation["condition"] and table is not None and record_id is not None:
             passed = record_id in true_ids(conn, table, automation["condition"], today=today,

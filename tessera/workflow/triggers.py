@@ -24,7 +24,7 @@ from tessera.workflow import timebase
 from tessera.workflow.conditions import clock_boundary, condition_clause, true_ids
 from tessera.workflow.models import CONDITION_STATE
 from tessera.workflow.outbox import Origin, enqueue, enqueue_select
-from tessera.workflow.registry import TriggerSpec, define_trigger
+from tessera.workflow.registry import TriggerSpec, define_trigger, param
 
 __all__ = ["next_fire", "set_state", "condition_sweep", "baseline_condition", "boundary_crossings",
            "crossing_select"]
@@ -58,7 +58,8 @@ define_trigger(TriggerSpec(
     {"properties": {}}, on_change=_record_trigger("create")))
 define_trigger(TriggerSpec(
     "record_updated", "When a record is updated", "记录更新时", "record",
-    {"properties": {"fields": {"type": "array", "description": "only when these fields change"}}},
+    {"properties": {"fields": param("array", "fields", "Only when these fields change",
+                                    "仅当这些字段变化时")}},
     on_change=_record_trigger("update")))
 define_trigger(TriggerSpec(
     "record_deleted", "When a record is deleted", "记录删除时", "record",
@@ -271,7 +272,8 @@ def _condition_enable(conn: Connection, automation: Any, backfill: bool) -> None
 
 define_trigger(TriggerSpec(
     "condition_true", "When a condition becomes true", "条件变为真时", "sweep",
-    {"required": ["formula"], "properties": {"formula": {"type": "string"}}},
+    {"required": ["formula"], "properties": {
+        "formula": param("string", "formula", "Condition", "条件")}},
     on_change=_condition_on_change, sweep=condition_sweep, on_enable=_condition_enable))
 
 
@@ -321,9 +323,10 @@ def _date_enable(conn: Connection, automation: Any, backfill: bool) -> None:
 define_trigger(TriggerSpec(
     "date_relative", "Days before or after a date", "日期前后若干天", "sweep",
     {"required": ["field"], "properties": {
-        "field": {"type": "string"}, "offset_days": {"type": "integer",
-                                                     "description": "-7 = seven days before"},
-        "annual": {"type": "boolean", "description": "every year (birthdays)"}}},
+        "field": param("string", "date_field", "Date field", "日期字段"),
+        "offset_days": param("integer", "integer", "Days after (negative: before)",
+                             "之后天数（负数：之前）", description="-7 = seven days before"),
+        "annual": param("boolean", "boolean", "Every year (birthdays)", "每年（生日）")}},
     sweep=_date_sweep, on_enable=_date_enable))
 
 
@@ -348,12 +351,13 @@ def _schedule_check(options: dict[str, Any]) -> None:
 
 define_trigger(TriggerSpec(
     "schedule", "On a schedule", "按计划", "schedule",
-    {"required": ["cron"], "properties": {"cron": {"type": "string"},
-                                          "timezone": {"type": "string"}}},
+    {"required": ["cron"], "properties": {
+        "cron": param("string", "cron", "Cron expression", "Cron 表达式"),
+        "timezone": param("string", "timezone", "Time zone", "时区")}},
     validate=_schedule_check, needs_table=False))
 define_trigger(TriggerSpec(
     "manual", "Button on a record or a selection", "记录或选中记录上的按钮", "manual",
-    {"properties": {"label": {"type": "string"}}}))
+    {"properties": {"label": param("string", "text", "Button label", "按钮文字")}}))
 define_trigger(TriggerSpec(
     "webhook", "Incoming webhook", "接收 Webhook", "webhook", {"properties": {}},
     needs_table=False))

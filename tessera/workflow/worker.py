@@ -12,6 +12,12 @@ lease has expired, and replay from their step log. Claiming ``batch`` runs per p
 8) spends one claim transaction on several runs; a reservation that expired before the
 worker reached it may be taken by another worker, and the start then finds it ``lost``.
 
+Batched actions: an action may register a ``run_batch`` handler (``ActionSpec.extra``; the
+campaign sender does). Fresh runs of an automation with no condition whose only action has
+one are handed to it together — it owns their transactions and guarantees, and returns each
+run's status; runs it leaves out (or all of them, if it raises) go through the runner one by
+one. While claims keep being batched the worker claims ``bulk`` runs (default 200) at a time.
+
 ``Worker.run_once()`` is ``tessera worker --once``; ``run_forever`` is the daemon loop;
 ``start_embedded_worker(engine)`` runs the loop in a thread of the web process."""
 
@@ -29,8 +35,11 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tessera.access.context import acting
+from tessera.access.run_as import RunAsRefused, run_as_principal
 from tessera.workflow import timebase
-from tessera.workflow.models import RUNS
+from tessera.workflow.models import AUTOMATIONS, RUNS
+from tessera.workflow.registry import ACTIONS
 from tessera.workflow.runner import execute_run
 from tessera.workflow.scheduler import tick
 from tessera.workflow.statements import DUE_STATUSES
@@ -44,16 +53,19 @@ log = logging.getLogger("tessera.workflow")
 class WorkerStats:
     claimed: int = 0
     queued_by_scheduler: int = 0
+    batched: int = 0          # runs handled by an action's batch handler
     statuses: dict[str, int] = field(default_factory=dict)
 
 
 class Worker:
     def __init__(self, engine: Engine, *, worker_id: str | None = None,
-                 lease_seconds: float = 60.0, batch: int = 8) -> None:
+                 lease_seconds: float = 60.0, batch: int = 8, bulk: int = 200) -> None:
         self.engine = engine
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.batch = batch
+        self.bulk = max(batch, bulk)
+        self._batching = False     # the last claim went to a batch handler: claim in bulk
         self._next_trash_purge = 0.0  # monotonic time of the next purge of expired trash
 
     def claim(self) -> list[int]:
@@ -88,17 +100,58 @@ class Worker:
         stats = WorkerStats(queued_by_scheduler=tick(self.engine))
         self.purge_trash()
         while max_runs is None or stats.claimed < max_runs:
-            reserved = self._reserve(None if max_runs is None
-                                     else min(self.batch, max_runs - stats.claimed))
+            size = self.bulk if self._batching else self.batch
+            reserved = self._reserve(size if max_runs is None
+                                     else min(size, max_runs - stats.claimed))
             if not reserved:
                 break
+            batched = self._run_batches(reserved)
+            self._batching = len(batched) * 2 >= len(reserved)
+            for status in batched.values():
+                stats.claimed += 1
+                stats.batched += 1
+                stats.statuses[status] = stats.statuses.get(status, 0) + 1
             for run_id, status in reserved:
+                if run_id in batched:
+                    continue
                 stats.claimed += 1
                 # a run reserved while queued has never started: no steps to read back
                 status = execute_run(self.engine, run_id, self.id, lease=self.lease,
                                      fresh=status == "queued")
                 stats.statuses[status] = stats.statuses.get(status, 0) + 1
         return stats
+
+    def _run_batches(self, reserved: list[tuple[int, str]]) -> dict[int, str]:
+        """Hand fresh runs to their action's ``run_batch`` handler, per automation; the
+        statuses of the runs handled."""
+        fresh = [run_id for run_id, status in reserved if status == "queued"]
+        if len(fresh) < 2:
+            return {}
+        with self.engine.connect() as conn:
+            owner = dict(conn.execute(sa.select(RUNS.c.id, RUNS.c.automation_id).where(
+                RUNS.c.id.in_(fresh))).all())
+            automations = {a.id: dict(a._mapping) for a in conn.execute(
+                sa.select(AUTOMATIONS).where(AUTOMATIONS.c.id.in_(set(owner.values()))))}
+        done: dict[int, str] = {}
+        for aid, automation in automations.items():
+            actions = automation["actions"] or []
+            spec = ACTIONS.get(actions[0]["type"]) if len(actions) == 1 else None
+            handler = spec.extra.get("run_batch") if spec is not None else None
+            if handler is None or automation["condition"]:
+                continue
+            runs = [run_id for run_id in fresh if owner.get(run_id) == aid]
+            try:
+                with self.engine.connect() as conn:   # who the runs act as (access/run_as.py)
+                    principal = run_as_principal(conn, aid, automation["base_id"])
+            except RunAsRefused:
+                continue   # the per-run path fails or skips each run with the reason
+            try:
+                with acting(principal):
+                    done.update(handler(self.engine, automation, runs, self.id, self.lease))
+            except Exception:  # noqa: BLE001 - the runs fall back to the per-run path
+                log.exception("workflow worker %s: batch of automation %s failed; running "
+                              "its runs one by one", self.id, aid)
+        return done
 
     def purge_trash(self, *, every_seconds: float = 3600.0) -> int:
         """The periodic housekeeping job: trash items past their 30 days (tessera/trash.py),

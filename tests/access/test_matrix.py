@@ -517,3 +517,69 @@ def test_matrix(world: World, client: TestClient, route: ApiRoute, role: str,
             ids = {r["id"] for r in response.json()["rows"]}
             assert (request.row in ids) is (which == "own")
             assert world.rows["other"] not in ids
+
+
+# Automation "run as" (tessera/access/run_as.py): who may make an automation act as whom, when
+# creating it and when changing the steps of one that already acts as someone. "-": nobody
+# (O and A, who pass the route's check, get 400: the outsider is no member of the base).
+RUN_AS_CREATE = {"self": "OA", "system": "O", "owner": "O", "admin": "OA", "editor": "OA",
+                 "viewer": "OA", "outsider": "-"}
+RUN_AS_EDIT_STEPS = {"system": "O", "owner": "O", "admin": "OA", "editor": "OA"}
+
+
+def _run_as(world: World, choice: str) -> dict[str, Any] | None:
+    if choice == "self":
+        return None
+    if choice == "system":
+        return {"kind": "system"}
+    return {"kind": "user", "user_id": world.person(choice).user_id}
+
+
+def _run_as_status(rule: str, role: str, success: int) -> int:
+    if role == "anonymous":
+        return 401
+    if role not in ("owner", "admin"):
+        return 403       # the route's own rule: automations.write
+    if rule == "-":
+        return 400
+    return success if role in {LETTERS[x] for x in rule} else 403
+
+
+@pytest.mark.parametrize("choice", list(RUN_AS_CREATE))
+@pytest.mark.parametrize("role", CALLERS)
+def test_run_as_matrix_create(world: World, client: TestClient, choice: str, role: str) -> None:
+    body: dict[str, Any] = {"name": "身份", "table_id": world.customers.id,
+                            "trigger": {"type": "manual"}, "actions": []}
+    if _run_as(world, choice) is not None:
+        body["run_as"] = _run_as(world, choice)
+    headers = world.person(role).headers if role in world.people else {}
+    response = client.post(f"{P}/bases/{world.base_id}/automations", json=body, headers=headers)
+    assert response.status_code == _run_as_status(RUN_AS_CREATE[choice], role, 201), \
+        response.text
+    if response.status_code == 201:
+        run_as = response.json()["run_as"]
+        wanted = world.person(role).user_id if choice == "self" else \
+            None if choice == "system" else world.person(choice).user_id
+        assert (run_as["kind"], run_as["user_id"]) == (
+            "system" if choice == "system" else "user", wanted)
+    else:
+        assert response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("runs_as", list(RUN_AS_EDIT_STEPS))
+@pytest.mark.parametrize("role", CALLERS)
+def test_run_as_matrix_edit_steps(world: World, client: TestClient, runs_as: str,
+                                  role: str) -> None:
+    made = client.post(f"{P}/bases/{world.base_id}/automations", headers=world.person(
+        "owner").headers, json={"name": "步骤", "table_id": world.customers.id,
+                                "trigger": {"type": "manual"}, "actions": [],
+                                "run_as": _run_as(world, runs_as)})
+    assert made.status_code == 201, made.text
+    headers = world.person(role).headers if role in world.people else {}
+    response = client.patch(f"{P}/automations/{made.json()['id']}", headers=headers, json={
+        "actions": [{"type": "update_record", "options": {"values": {"姓名": "改"}}}]})
+    assert response.status_code == _run_as_status(RUN_AS_EDIT_STEPS[runs_as], role, 200), \
+        response.text
+    renamed = client.patch(f"{P}/automations/{made.json()['id']}", headers=headers,
+                           json={"name": "只改名"})   # the name is not what runs
+    assert renamed.status_code == _run_as_status("OA", role, 200), renamed.text

@@ -1,6 +1,6 @@
 """Base-level pages in Chromium: create a base and a table from the browser, import an xlsx
-through the wizard (preview, rejected rows, key), dashboards drawn as SVG, and automations
-built, dry-run, enabled and seen running."""
+through the wizard (preview, rejected rows, key) and dashboards drawn as SVG. The automation
+editor has its own file (test_automation_editor.py)."""
 
 from __future__ import annotations
 
@@ -120,46 +120,3 @@ def test_dashboard_widgets_are_svg_charts(context, sqlite_server, api) -> None:
     assert page.locator(".widget[data-type=pie] .slice").count() == 3
     assert page.js_errors == []
     screenshot(page, "dashboard")
-
-
-def test_build_an_automation_dry_run_and_see_its_run(context, sqlite_server, api) -> None:
-    from tessera.workflow.worker import start_embedded_worker
-
-    base = api("POST", "/api/v1/bases", {"name": "Auto clinic"})
-    table = api("POST", f"/api/v1/bases/{base['id']}/tables", {
-        "name": "Leads", "fields": [{"name": "Status", "type": "text"}]})
-    page = new_page(context, sqlite_server)
-    page.goto(f"{sqlite_server.url}/bases/{base['id']}/automations")
-    page.fill("#a-name", "Welcome new leads")
-    page.select_option("#a-trigger", "record_created")
-    page.fill("#a-condition", '{Status} = ""')
-    page.fill("#a-actions", '[{"type": "update_record", "options": {"values": '
-                            '{"Status": "contacted"}}}]')
-    page.click("#automation-editor button[type=submit]")
-    card = page.locator(".automation", has_text="Welcome new leads")
-    card.wait_for()
-    rid = api("POST", f"/api/v1/tables/{table['id']}/records", {"fields": {"Name": "x"}})["id"]
-    card.locator(".dry-record").fill(str(rid))
-    card.locator(".dry-run").click()
-    card.locator(".dry-result", has_text="Update record").wait_for()
-    assert "condition passes" in card.locator(".dry-result").inner_text()
-    card.locator(".enable").click()
-    page.locator(".automation .disable").wait_for()
-    # the record first, then the worker: its run comes from the outbox (no write races the
-    # worker on SQLite here)
-    rid = api("POST", f"/api/v1/tables/{table['id']}/records",
-              {"fields": {"Name": "Ms. Zhang"}})["id"]
-    worker = start_embedded_worker(sqlite_server.engine)
-    try:
-        card = page.locator(".automation", has_text="Welcome new leads")
-        for _ in range(100):
-            card.locator(".show-runs").click()
-            if page.locator(".runs tr[data-status=succeeded]").count():
-                break
-            page.wait_for_timeout(100)
-    finally:
-        worker.stop()
-    assert page.locator(".runs tr[data-status=succeeded]").count() == 1
-    screenshot(page, "automation-runs")
-    record = api("GET", f"/api/v1/tables/{table['id']}/records/{rid}")
-    assert record["fields"]["Status"] == "contacted"

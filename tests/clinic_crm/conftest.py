@@ -1,11 +1,12 @@
 """Clinic CRM fixtures: the real pack (apps/clinic_crm) installed through the pack engine on
-each backend, with the engine clock fixed, and helpers to write hand-made customers."""
+each backend, with the engine clock fixed, the staff users (the catalog's consultants and
+callers: 负责咨询师 / 负责人 are ``user`` fields), and helpers to write hand-made customers."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from tessera.migrate import upgrade
 from tessera.packs.install import InstallResult, install
 from tessera.query import query_records
 from tessera.records import RecordService
+from tessera.samples.catalog import CALLERS, CONSULTANTS
+from tessera.samples.staff import ensure_users
 
 PACK = Path(__file__).resolve().parents[2] / "apps" / "clinic_crm"
 TODAY = dt.date(2026, 6, 30)
@@ -32,6 +35,12 @@ class Clinic:
     engine: sa.Engine
     result: InstallResult
     records: RecordService
+    staff: dict[str, int] = field(default_factory=dict)
+
+    def who(self, user_id: int | None) -> str | None:
+        """The username of a ``user`` field's value (None stays None)."""
+        names = {v: k for k, v in self.staff.items()}
+        return None if user_id is None else names.get(user_id, f"#{user_id}")
 
     def table(self, key: str) -> int:
         return self.result.table_id(key)
@@ -65,7 +74,9 @@ def make_clinic(url: str) -> tuple[sa.Engine, Clinic]:
     upgrade(engine)
     wf.install()
     result = install(engine, PACK, "诊所")
-    return engine, Clinic(engine, result, RecordService(engine))
+    with engine.begin() as conn:
+        staff = ensure_users(conn, [*CONSULTANTS, *CALLERS])
+    return engine, Clinic(engine, result, RecordService(engine), staff)
 
 
 @pytest.fixture

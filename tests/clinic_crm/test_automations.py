@@ -21,7 +21,7 @@ def _work(clinic: Clinic) -> None:
 
 
 def _tasks(clinic: Clinic, kind: str) -> list[tuple[str, str, str | None]]:
-    return sorted((r["fields"]["标题"], r["fields"]["到期日"], r["fields"]["负责人"])
+    return sorted((r["fields"]["标题"], r["fields"]["到期日"], clinic.who(r["fields"]["负责人"]))
                   for r in clinic.rows("tasks") if r["fields"]["类型"] == kind)
 
 

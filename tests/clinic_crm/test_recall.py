@@ -24,7 +24,7 @@ def _work(clinic: Clinic) -> None:
 
 
 def _recalls(clinic: Clinic) -> list[tuple[str, str, str | None, str]]:
-    return sorted((r["fields"]["标题"], r["fields"]["到期日"], r["fields"]["负责人"],
+    return sorted((r["fields"]["标题"], r["fields"]["到期日"], clinic.who(r["fields"]["负责人"]),
                    r["fields"]["状态"])
                   for r in clinic.rows("tasks") if r["fields"]["类型"] == "召回")
 

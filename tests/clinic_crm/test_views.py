@@ -7,7 +7,9 @@ from itertools import zip_longest
 
 import openpyxl
 
+from tessera.auth.principal import SYSTEM, Principal
 from tessera.io.exporter import export_records
+from tessera.packs.roles import assign_role
 from tessera.query import query_view
 from tests.clinic_crm.conftest import Clinic, days_ago
 from tests.clinic_crm.test_pack import pack_data
@@ -45,12 +47,25 @@ def test_lists(clinic: Clinic) -> None:
 
 
 def test_my_followups_today(clinic: Clinic) -> None:
+    """Per signed-in user: the view's filter compares 负责人 with the acting user (@me)."""
     cid = clinic.customer()
-    for title, due, state in (("逾期", days_ago(3), "待办"), ("今天", days_ago(0), "已联系"),
-                              ("明天", days_ago(-1), "待办"), ("已完成", days_ago(1), "已到院")):
-        clinic.add("tasks", 标题=title, 客户=[cid], 类型="邀约", 状态=state, 到期日=due, 负责人="邀约专员1")
-    page = query_view(clinic.engine, clinic.result.ids.views["my_followups_today"], limit=50)
-    assert [r["fields"]["标题"] for r in page.rows] == ["逾期", "今天"]
+    for title, due, state, owner in (
+            ("逾期", days_ago(3), "待办", "邀约专员1"), ("今天", days_ago(0), "已联系", "邀约专员1"),
+            ("明天", days_ago(-1), "待办", "邀约专员1"), ("已完成", days_ago(1), "已到院", "邀约专员1"),
+            ("别人的", days_ago(0), "待办", "邀约专员2"), ("没人的", days_ago(0), "待办", None)):
+        clinic.add("tasks", 标题=title, 客户=[cid], 类型="邀约", 状态=state, 到期日=due, 负责人=owner)
+    view = clinic.result.ids.views["my_followups_today"]
+
+    def titles(username: str | None) -> list[str]:
+        who = SYSTEM if username is None else Principal(clinic.staff[username], username)
+        if username is not None:     # an admin of the base: no row rule, only the view's filter
+            assign_role(clinic.engine, clinic.result.base_id, "clinic_admin", username)
+        return [r["fields"]["标题"] for r in query_view(clinic.engine, view, limit=50,
+                                                       principal=who).rows]
+
+    assert titles("邀约专员1") == ["逾期", "今天"]
+    assert titles("邀约专员2") == ["别人的"]
+    assert titles(None) == ["没人的"]       # nobody signed in: the tasks nobody owns
 
 
 def test_quarterly_review_xlsx(clinic: Clinic, tmp_path) -> None:

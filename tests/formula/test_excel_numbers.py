@@ -294,3 +294,32 @@ def test_decimal_value_matches_postgresql(x: float, sql_engines: dict) -> None:
     if "postgresql" in sql_engines:
         pg = call_sql(sql_engines["postgresql"], "tx__decimal", (DOUBLE,), (x,))
         assert numbers.decimal_of(x) == pg
+
+
+# ----- float fast paths against the exact Decimal path (same answer, bit for bit) ---------------
+near_limits = st.sampled_from([2.0**53, -(2.0**53), 2.0**53 - 1, 2.0**53 + 2, 9007199254740993.0, 1e16, 1e15,
+                               999999999999999.9, 0.0001, 0.00009999999999999999, 1e-4, 5e-324, -0.0, 0.0,
+                               1.7976931348623157e308, 0.5, 2.5, -2.5, 1.005, 0.285, 1e22, 1e23])
+fast_inputs = st.one_of(finite, decimal_like, near_limits,
+                        st.integers(-(2**60), 2**60).map(float))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(x=fast_inputs)
+def test_decimal_of_fast_path_is_exact(x: float) -> None:
+    assert numbers.decimal_of(x) == numbers.decimal_of_exact(x)
+    assert str(numbers.decimal_of(x)) == str(numbers.decimal_of_exact(x))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(x=fast_inputs)
+def test_general_fast_path_is_exact(x: float) -> None:
+    assert numbers.general_text(x) == numbers.general_text_exact(x)
+
+
+@pytest.mark.parametrize("mode", ["ROUND_HALF_UP", "ROUND_UP", "ROUND_DOWN"])
+@settings(max_examples=1500, deadline=None)
+@given(x=fast_inputs, n=st.one_of(small, st.sampled_from([-500.0, 500.0, 25.0, -25.0, 39.0, 17.0, 1e300])))
+def test_rounding_fast_path_is_exact(mode: str, x: float, n: float) -> None:
+    fast, exact = numbers._round(x, n, mode), numbers.round_exact(x, n, mode)
+    assert (fast is None and exact is None) or (repr(fast) == repr(exact)), (x, n, fast, exact)

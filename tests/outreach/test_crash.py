@@ -11,7 +11,10 @@ import sys
 import threading
 import time
 
+import sqlalchemy as sa
+
 import tessera.outreach as out
+from tessera.workflow.models import EFFECTS
 from tests.outreach.fakes import Fake, fake_server, webhook_verifier
 from tests.outreach.helpers import statuses, webhook_campaign
 
@@ -59,6 +62,11 @@ def test_sigkill_mid_campaign_sends_once_per_customer(clinic, backend_url) -> No
             proc.wait()
         assert proc.returncode == -signal.SIGKILL
         assert collections.Counter(statuses(clinic, campaign["id"]).values())["sent"] == 3
+        # the batched path: effects of the whole batch were `sending` before its first call,
+        # and the three sent messages are recorded only in their delivery rows so far
+        with clinic.engine.connect() as conn:
+            effects = collections.Counter(conn.execute(sa.select(EFFECTS.c.status)).scalars())
+        assert effects["sending"] >= 4 and effects["sent"] == 0, effects
         time.sleep(1.2)                                  # the dead worker's lease expires
         done = subprocess.run(_worker(backend_url, "--once"), env=os.environ.copy(),
                               capture_output=True, text=True, timeout=120)
@@ -79,7 +87,7 @@ def test_two_workers_send_each_message_once(clinic, backend_url) -> None:
         out.schedule_campaign(clinic.engine, campaign["id"])
         procs = [subprocess.Popen(_worker(backend_url, "--poll", "0.05", "--id", f"w{i}"),
                                   env=os.environ.copy(), stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL) for i in range(2)]
+                                  stderr=subprocess.PIPE) for i in range(2)]
         try:
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
@@ -89,8 +97,7 @@ def test_two_workers_send_each_message_once(clinic, backend_url) -> None:
         finally:
             for p in procs:
                 p.send_signal(signal.SIGTERM)
-            for p in procs:
-                p.wait(30)
-    assert statuses(clinic, campaign["id"]) == {c: "sent" for c in customers}
+            errors = [p.communicate(timeout=30)[1].decode() for p in procs]
+    assert statuses(clinic, campaign["id"]) == {c: "sent" for c in customers}, errors
     keys = collections.Counter(r.json["idempotency_key"] for r in fake.received)
     assert len(keys) == 30 and set(keys.values()) == {1}

@@ -144,7 +144,10 @@ def test_clinic_views_install_with_their_layout(engine) -> None:
     assert lead["group_by"] == ["潜客分级"] and lead["fields"][:3] == ["姓名", "手机", "微信"]
     mine = _layout_by_name(engine, views["my_followups_today"].table_id,
                            views["my_followups_today"].layout)
-    assert mine["group_by"] == ["负责人"]
+    assert "group_by" not in mine       # per signed-in user: filtered by 负责人 = @me instead
+    owner = schema.get_table(engine, views["my_followups_today"].table_id).field("负责人").id
+    assert {"field": owner, "op": "=", "value": "@me"} in \
+        views["my_followups_today"].filters["and"]
     assert views["recall_calendar"].kind == "calendar"
     exported = {v["key"]: v for v in export_base(engine, result.base_id)["views"]}
     assert (exported["rfm_board"]["type"], exported["rfm_board"]["group_by"]) == ("kanban",

@@ -15,7 +15,8 @@ import pytest
 from tessera.query import query_records
 from tessera.records import RecordService
 from tessera.web import seek
-from tessera.web.events import BROADCASTER, Change, _stream, install
+from tessera.web.change_feed import feed_for
+from tessera.web.events import Change, _stream, install
 from tessera.web.grid import read_block
 
 API = "/api/v1"
@@ -213,7 +214,7 @@ def _collect(engine: Any, table_id: int, write: Any) -> list[str]:
             return False
 
     async def main() -> list[str]:
-        stream = _stream(FakeRequest(), table_id)  # type: ignore[arg-type]
+        stream = _stream(FakeRequest(), engine, table_id)  # type: ignore[arg-type]
         chunks = [await stream.__anext__()]
         thread = threading.Thread(target=write)
         thread.start()
@@ -243,7 +244,7 @@ def test_events_are_published_on_commit(app, people) -> None:
     change = json.loads(chunks[1].split("data: ", 1)[1])
     assert change["kind"] == "update" and change["record_ids"] == [3]
     assert change["field_ids"] == [people["fields"][1]["id"]]
-    assert BROADCASTER.subscriber_count(people["id"]) == 0
+    assert feed_for(engine).subscriber_count(people["id"]) == 0
 
 
 def test_rolled_back_writes_are_not_published(app, people) -> None:

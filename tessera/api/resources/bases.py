@@ -31,4 +31,6 @@ def rename_base(call: Call) -> dict[str, Any]:
 
 
 def delete_base(call: Call) -> None:
-    schema.delete_base(call.engine, call.path["base_id"])
+    from tessera import trash
+
+    trash.delete_base(call.engine, call.path["base_id"], principal=principal_of(call))

@@ -22,6 +22,7 @@ from decimal import (
     ROUND_FLOOR,
     ROUND_HALF_UP,
     ROUND_UP,
+    Context,
     Decimal,
     localcontext,
 )
@@ -31,6 +32,7 @@ from tessera.formula.excel import SqlFunction
 
 __all__ = [
     "general_text",
+    "general_text_exact",
     "to_number",
     "round_half_away",
     "roundup",
@@ -40,6 +42,8 @@ __all__ = [
     "ceiling",
     "floor",
     "decimal_of",
+    "decimal_of_exact",
+    "round_exact",
     "SQLITE_FUNCTIONS",
 ]
 
@@ -54,13 +58,35 @@ _PRECISION = 1200
 MAX_EXPONENT = 1000  # exact arithmetic for every quotient/rounding of doubles
 
 
+# Below 2**53 in magnitude, no decimal of at most 17 significant digits (what repr writes) lies
+# exactly halfway between two doubles: such a midpoint is odd * 2**q with q < 0, whose decimal
+# expansion needs more than 17 significant digits (at least 53 - p fraction digits for
+# 2**p <= |x| < 2**53, and 53*log10(2) + |q|*log10(5) > 17 digits below 1). So repr is
+# PostgreSQL's shortest output there, and the exact check below is only needed above.
+_NO_BOUNDARY = 2.0**53
+# Rounding a decimal of at most 17 significant digits keeps at most 18 (a carry): this
+# context is exact for every quantize below (1200 digits are only needed by decimal_of_exact).
+_FAST = Context(prec=40, Emax=MAX_EXPONENT * 10, Emin=-MAX_EXPONENT * 10)
+
+
 def decimal_of(x: float) -> Decimal:
     """The shortest decimal that reads back as ``x`` (``-0.0`` → ``0``), as PostgreSQL prints it.
 
     Python's ``repr`` may return a decimal lying exactly on the boundary between two doubles
     (it reads back correctly only thanks to round-half-even); PostgreSQL's shortest output
-    never does, and uses one more digit instead. We follow PostgreSQL so both agree.
+    never does, and uses one more digit instead. We follow PostgreSQL so both agree. Below
+    2**53 that cannot happen (see _NO_BOUNDARY), and repr is the answer directly;
+    tests/formula/test_excel_numbers.py checks the two paths against each other.
     """
+    if not x:
+        return Decimal(0)
+    if -_NO_BOUNDARY < x < _NO_BOUNDARY:
+        return Decimal(repr(float(x)))
+    return decimal_of_exact(x)
+
+
+def decimal_of_exact(x: float) -> Decimal:
+    """:func:`decimal_of` by exact decimal arithmetic at any magnitude (the reference path)."""
     if not x:
         return Decimal(0)
     d = Decimal(repr(float(x)))
@@ -110,13 +136,28 @@ def general_text(x: float) -> str | None:
     """
     if not math.isfinite(x):
         return None
+    if -_NO_BOUNDARY < x < _NO_BOUNDARY:
+        # repr is the decimal value here; written plainly (1e-4 <= |x| < 1e16) with at most
+        # 15 significant digits it is already the General text (a plain one fits 20 characters)
+        r = repr(x)
+        if "e" not in r:
+            if r.endswith(".0"):
+                r = r[:-2]
+            if len(r.lstrip("-").replace(".", "").strip("0")) <= 15 and r not in ("0", "-0"):
+                return r
+    return general_text_exact(x)
+
+
+def general_text_exact(x: float) -> str | None:
+    """:func:`general_text` by exact decimal arithmetic (the reference path)."""
+    if not math.isfinite(x):
+        return None
     d = abs(decimal_of(x))
     if d < MIN_NORMAL:
         return "0"
     exponent = d.adjusted()
     significant = 14 if exponent >= 99 or exponent <= -99 else 15
-    with localcontext(prec=_PRECISION):
-        rounded = d.quantize(Decimal(1).scaleb(exponent - significant + 1), ROUND_HALF_UP)
+    rounded = d.quantize(Decimal(1).scaleb(exponent - significant + 1), ROUND_HALF_UP, context=_FAST)
     exponent = rounded.adjusted()  # a carry (9.99…→10) moves the exponent
     digits = "".join(map(str, rounded.as_tuple().digits)).strip("0")
     sign = "-" if x < 0 else ""
@@ -194,12 +235,30 @@ def _digits(n: float) -> int:
 
 
 def _round(x: float, n: float, mode: str) -> float | None:
+    """Round the decimal value of ``x`` to ``n`` places (what :func:`round_exact` computes,
+    with repr for the decimal and a 40-digit context wherever that is exact)."""
     if not (math.isfinite(x) and math.isfinite(n)):
         return None
-    d = decimal_of(x)
+    d = Decimal(repr(x)) if (-_NO_BOUNDARY < x < _NO_BOUNDARY and x) else decimal_of(x)
+    digits = int(max(-MAX_DIGITS, min(MAX_DIGITS, n)))  # int() truncates toward zero
+    if d.adjusted() + digits + 2 > _FAST.prec and d.as_tuple().exponent >= -digits:
+        return x + 0.0  # nothing to drop (and padding would exceed the context): x itself, -0 as 0
+    rounded = d.quantize(_SCALES[digits], mode, context=_FAST)
+    f = float(rounded)
+    return f if -1e308 < f < 1e308 else _to_double(rounded)
+
+
+def round_exact(x: float, n: float, mode: str) -> float | None:
+    """:func:`_round` by exact decimal arithmetic throughout (the reference path)."""
+    if not (math.isfinite(x) and math.isfinite(n)):
+        return None
+    d = decimal_of_exact(x)
     with localcontext(prec=_PRECISION):
         rounded = d.quantize(Decimal(1).scaleb(-_digits(n)), mode)
     return _to_double(rounded)
+
+
+_SCALES = {k: Decimal(1).scaleb(-k) for k in range(-MAX_DIGITS, MAX_DIGITS + 1)}
 
 
 def round_half_away(x: float, n: float = 0) -> float | None:
@@ -292,9 +351,15 @@ def _number(value: Any) -> float | None:
 
 
 def _numeric(fn: Any) -> Any:
-    """Wrap a function of doubles for SQLite: NULL or non-numeric arguments give NULL."""
+    """Wrap a function of doubles for SQLite: NULL or non-numeric arguments give NULL.
+    Doubles go straight through (the per-row cost of a rounding UDF is mostly this call)."""
 
     def wrapper(*args: Any) -> Any:
+        for a in args:
+            if a.__class__ is not float:
+                break
+        else:
+            return fn(*args)
         numbers = [_number(a) for a in args]
         if any(n is None for n in numbers):
             return None

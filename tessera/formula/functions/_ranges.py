@@ -1,7 +1,8 @@
 """Plumbing for functions that take ranges: a direct field reference is a cell, a
 ``{Link}.{Field}`` list and an ``ALL({Field})`` column are ranges (FORMULA.md "Fields are
-cells"). Lists compile to correlated subqueries over the junction and target tables, columns to
-an uncorrelated subquery over the whole table.
+cells"), and so is a multi-select field (its options, origin ``options``). Lists compile to
+correlated subqueries over the junction and target tables, columns to an uncorrelated subquery
+over the whole table, options to ``json_each`` / ``jsonb_array_elements_text`` of the cell.
 
 Order: the elements of a list are in the order of the linked records' ids, a column's in the
 order of the records' ids; INDEX, MATCH, XLOOKUP and ARRAYJOIN rely on it.
@@ -23,13 +24,13 @@ import sqlalchemy as sa
 from tessera.formula import ast
 from tessera.formula.checker import Typed
 from tessera.formula.errors import FormulaTypeError
-from tessera.formula.interpreter import Env, compile_python
+from tessera.formula.interpreter import Env, compile_python, option_items
 from tessera.formula.sqlcore import SqlContext
 from tessera.formula.values import ExcelError
 
 __all__ = [
     "range_select", "element_type", "RangeRows", "range_rows", "cell_rows", "check_aligned", "require_range",
-    "py_items", "is_constant", "constant_value",
+    "py_items", "is_constant", "constant_value", "target_table",
 ]
 
 
@@ -38,9 +39,9 @@ def element_type(t: Typed) -> str:
 
 
 def range_select(ctx: SqlContext, t: Typed, aggregate: Callable[[Any], Any]) -> Any:
-    """A scalar subquery computing ``aggregate(column)`` over the list or column ``t``."""
+    """A scalar computing ``aggregate(column)`` over the list or column ``t``."""
     rows = range_rows(ctx, [t])
-    return rows.select(aggregate(rows.values[0])).scalar_subquery()
+    return rows.aggregate(aggregate(rows.values[0]))
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,16 @@ class RangeRows:
     source: Any  # FROM clause
     where: Any | None  # correlation with the current record (None: every row)
     row: Any  # the current record's FROM object (what derived tables correlate to)
+    group: Any | None = None  # a list: where its aggregates may be grouped (SqlContext.groups)
+
+    def aggregate(self, expression: Any) -> Any:
+        """``expression`` (an aggregate over these rows) for the current record: a correlated
+        scalar subquery, or — during a full recompute, where the compiler was given a
+        ``groups`` collector — a column of one ``GROUP BY`` over the link for every record."""
+        correlated = self.select(expression).scalar_subquery()
+        if self.group is None:
+            return correlated
+        return self.group.column(expression, correlated)
 
     def select(self, *columns: Any, where: Any | None = None) -> sa.Select[Any]:
         """``SELECT columns FROM <rows> [WHERE ...]``, usable as a scalar subquery or in FROM."""
@@ -72,6 +83,8 @@ class RangeRows:
 def _shape(t: Typed) -> tuple[str, ...]:
     if t.origin == "list":
         return ("list", t.link.name)
+    if t.origin == "options":
+        return ("options", t.field.name)
     return (t.origin,)
 
 
@@ -108,29 +121,40 @@ def range_rows(ctx: SqlContext, ranges: list[Typed]) -> RangeRows:
     if first.origin == "list":
         link = first.link
         target = link.target
-        columns = {r.field.column for r in ranges}
-        tgt = sa.table(target.table, sa.column(target.id_column), *[sa.column(c) for c in sorted(columns)]).alias(
-            ctx.fresh_name("lt")
-        )
-        jn = sa.table(link.junction, sa.column(link.src_column), sa.column(link.dst_column)).alias(
-            ctx.fresh_name("lj")
-        )
+        group = ctx.groups.link(link) if ctx.groups is not None else None
+        if group is not None:  # the link's shared aliases: its aggregates can share a GROUP BY
+            tgt, jn = group.target, group.junction
+        else:
+            tgt = target_table(target).alias(ctx.fresh_name("lt"))
+            jn = sa.table(link.junction, sa.column(link.src_column), sa.column(link.dst_column)).alias(
+                ctx.fresh_name("lj")
+            )
         return RangeRows(
-            [tgt.c[r.field.column] for r in ranges], tgt.c[target.id_column],
+            [ctx.stored(tgt.c[r.field.column], r.field) for r in ranges], tgt.c[target.id_column],
             jn.join(tgt, tgt.c[target.id_column] == jn.c[link.dst_column]),
-            jn.c[link.src_column] == ctx.row.c[ctx.schema.id_column], ctx.row,
+            jn.c[link.src_column] == ctx.row.c[ctx.schema.id_column], ctx.row, group,
         )
     if first.origin == "column":
         columns = {r.field.column for r in ranges}
         table = sa.table(ctx.schema.table, sa.column(ctx.schema.id_column), *[sa.column(c) for c in sorted(columns)])
         alias = table.alias(ctx.fresh_name("col"))
-        return RangeRows([alias.c[r.field.column] for r in ranges], alias.c[ctx.schema.id_column], alias, None, ctx.row)
+        return RangeRows([ctx.stored(alias.c[r.field.column], r.field) for r in ranges], alias.c[ctx.schema.id_column],
+                         alias, None, ctx.row)
+    if first.origin == "options":  # one multi-select field: its labels in their stored order
+        source, label, position = ctx.option_items(ctx.row.c[first.field.column])
+        return RangeRows([label for _ in ranges], position, source, None, ctx.row)
     # The cell's values are columns of a one-row derived table, so that aggregates over them
     # belong to the subquery (PostgreSQL assigns an aggregate of outer columns to the outer query).
     values = [ctx.row.c[r.field.column] if r.origin == "field" else ctx.compile(r).value for r in ranges]
     cell = sa.select(sa.literal(1).label("one"), *[v.label(f"c{k}") for k, v in enumerate(values)])
     one = cell.correlate(ctx.row).subquery(ctx.fresh_name("cell"))
     return RangeRows([one.c[f"c{k}"] for k in range(len(values))], one.c.one, one, None, ctx.row)
+
+
+def target_table(target: Any) -> Any:
+    """The table of a link's target (a TableSchema) with its id and every readable column."""
+    columns = sorted({f.column for f in target.fields.values()} - {target.id_column})
+    return sa.table(target.table, sa.column(target.id_column), *[sa.column(c) for c in columns])
 
 
 def cell_rows(ctx: SqlContext) -> RangeRows:
@@ -142,6 +166,8 @@ def cell_rows(ctx: SqlContext) -> RangeRows:
 def py_items(ctx: Any, t: Typed) -> Callable[[Env], Any]:
     """A closure giving the elements of a range argument as a list (a cell or an expression
     is a one-element list); an expression's error is returned as is."""
+    if t.origin == "options":
+        return option_items(t)
     inner = ctx.compile(t)
     if t.origin in ("list", "column"):
         return inner

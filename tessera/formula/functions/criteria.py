@@ -281,7 +281,7 @@ _VALUE_PREDICATES: dict[str, Callable[[SqlContext, Any, Criterion], Any]] = {
 def _sql_reduce(ctx: SqlContext, how: str, result: FType, rows: Any, cond: Any, target: Typed | None,
                 col: Any) -> SqlValue:
     if how == "count":
-        return SqlValue(sa.cast(rows.select(F.count(sa.case((cond, 1)))).scalar_subquery(), sa.Float(53)))
+        return SqlValue(sa.cast(rows.aggregate(F.count(sa.case((cond, 1)))), sa.Float(53)))
     kind = target.type.kind
     if kind not in ("number", "date", "datetime"):  # text, booleans, blanks are skipped
         if how == "average":
@@ -289,16 +289,16 @@ def _sql_reduce(ctx: SqlContext, how: str, result: FType, rows: Any, cond: Any, 
         return SqlValue(ctx.number(0))
     if result.kind in ("date", "datetime"):
         pick = F.max if how == "max" else F.min
-        return SqlValue(rows.select(pick(sa.case((cond, col)))).scalar_subquery())
+        return SqlValue(rows.aggregate(pick(sa.case((cond, col)))))
     x = ctx.serial(col, kind) if kind in ("date", "datetime") else col
     if how == "sum":
-        return SqlValue(F.coalesce(rows.select(F.sum(sa.case((cond, x)))).scalar_subquery(), 0.0))
+        return SqlValue(F.coalesce(rows.aggregate(F.sum(sa.case((cond, x)))), 0.0))
     if how == "average":
-        total = rows.select(F.sum(sa.case((cond, x)))).scalar_subquery()
-        count = rows.select(F.count(sa.case((cond, x)))).scalar_subquery()
+        total = rows.aggregate(F.sum(sa.case((cond, x))))
+        count = rows.aggregate(F.count(sa.case((cond, x))))
         return SqlValue(total / F.nullif(sa.cast(count, sa.Float(53)), 0.0), when_error(count == 0, "#DIV/0!"))
     pick = F.max if how == "max" else F.min
-    return SqlValue(F.coalesce(rows.select(pick(sa.case((cond, x)))).scalar_subquery(), 0.0))
+    return SqlValue(F.coalesce(rows.aggregate(pick(sa.case((cond, x)))), 0.0))
 
 
 # ----- definitions ---------------------------------------------------------------------------

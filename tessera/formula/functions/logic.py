@@ -50,8 +50,8 @@ def _py_branch(ctx: Any, a: Typed, t: FType) -> Callable[[Env], Any]:
     inner, to_type = ctx.compile(a), py_to_type(t)
     if a.type.is_list:
         return lambda env: VALUE
-    if a.type == t and t.kind != "text":
-        return inner
+    if a.type == t and (t.kind != "text" or a.origin == "expr"):
+        return inner  # already the result type (computed text is non-empty text or blank)
 
     def run(env: Env) -> Any:
         v = inner(env)
@@ -268,8 +268,45 @@ for _name, _only_na, _en, _zh in (
 # Nothing left to judge gives #VALUE! (Excel).
 
 
+def _logical_booleans(combine: str, closures: list[Callable[[Env], Any]]) -> Callable[[Env], Any]:
+    """AND/OR/XOR of computed booleans (comparisons, IS* tests…): each is TRUE, FALSE, blank
+    (FALSE) or an error, so no list is built; every argument is still evaluated, in order, so
+    that the first error wins as in the general path."""
+
+    def run(env: Env) -> Any:
+        trues = 0
+        for closure in closures:
+            v = closure(env)
+            if v is True:
+                trues += 1
+            elif v.__class__ is ExcelError:
+                return v
+        if combine == "and":
+            return trues == len(closures)
+        if combine == "or":
+            return trues > 0
+        return trues % 2 == 1
+
+    if combine != "and" or len(closures) != 2:
+        return run
+    first, second = closures
+
+    def and2(env: Env) -> Any:
+        a = first(env)
+        if a.__class__ is ExcelError:
+            return a
+        b = second(env)
+        if b.__class__ is ExcelError:
+            return b
+        return a is True and b is True
+
+    return and2
+
+
 def _logical_python(combine: str) -> Callable[..., Any]:
     def build(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
+        if all(a.origin == "expr" and a.type == BOOLEAN for a in args):
+            return _logical_booleans(combine, [ctx.compile(a) for a in args])
         parts = [(ctx.compile(a), a.origin) for a in args]
 
         def run(env: Env) -> Any:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tessera.formula.checker import Typed
 from tessera.formula.excel import numbers as xnumbers
-from tessera.formula.functions._ranges import range_select
+from tessera.formula.functions._ranges import py_items, range_select
 from tessera.formula.interpreter import Env
 from tessera.formula.operators import _power, sql_arith
 from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
@@ -521,13 +521,14 @@ def _countblank_item_py(v: Any, origin: str, kind: str) -> int:
 
 def _counter_python(item: Callable[[Any, str, str], int]) -> Callable[..., Any]:
     def build(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
-        parts = [(ctx.compile(a), a.origin, a.type.kind) for a in args]
+        parts = [(py_items(ctx, a) if a.is_range else ctx.compile(a), a.is_range, a.origin, a.type.kind)
+                 for a in args]
 
         def run(env: Env) -> Any:
             total = 0
-            for closure, origin, kind in parts:
+            for closure, is_range, origin, kind in parts:
                 v = closure(env)
-                if origin in ("list", "column"):
+                if is_range:
                     total += sum(item(x, "field", kind) for x in v)
                 else:
                     total += item(v, origin, kind)
@@ -540,7 +541,7 @@ def _counter_python(item: Callable[[Any, str, str], int]) -> Callable[..., Any]:
 
 def _count_sql_item(ctx: SqlContext, a: Typed, which: str) -> Any:
     kind = a.type.kind
-    if a.origin in ("list", "column"):
+    if a.is_range:
         if which == "count":
             return range_select(ctx, a, F.count) if kind in ("number", "date", "datetime") else 0
         if which == "counta":

@@ -94,7 +94,7 @@ def _join_sql(ctx: SqlContext, delimiter: Typed | None, ignore: Typed | None, te
     errors = [sep.error, skip.error]
     joined: Any = ctx.text("")
     for arg in texts:
-        if arg.origin in ("list", "column"):
+        if arg.is_range:
             piece = _sql_range_join(ctx, arg, sep.value, skip.value)
             part = sa.case((piece.is_(None), ""), else_=sep.value.op("||")(piece))
         else:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
+from tessera.auth.outbound import SMTP  # pinned to the address the guard checked
 from tessera.outreach.channels.base import ChannelSpec, Message, SendResult, define_channel
 from tessera.outreach.errors import PermanentError, TransientError
 from tessera.workflow.effects import message_id
@@ -28,7 +29,7 @@ def _send(config: Mapping[str, Any], secrets: Mapping[str, Any], msg: Message) -
     mail["X-Tessera-Idempotency-Key"] = msg.idempotency_key
     mail.set_content(msg.body)
     try:
-        with smtplib.SMTP(str(config.get("host", "localhost")), int(config.get("port", 25)),
+        with SMTP(str(config.get("host", "localhost")), int(config.get("port", 25)),
                           timeout=float(config.get("timeout", 10))) as smtp:
             if config.get("starttls"):
                 smtp.starttls()

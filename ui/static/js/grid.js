@@ -28,6 +28,7 @@ export class Grid {
                    hidden: new Set(config.view.hidden_fields || []), groupBy: null };
     this.prefsKey = `tessera.grid.${this.tableId}.${config.viewId || "all"}`;
     const prefs = this.loadPrefs();
+    if (prefs.hidden) this.state.hidden = new Set(prefs.hidden);
     // a saved view's layout (grouping, column order, row height) wins over personal prefs
     this.savedLayout = config.view.layout || {};
     const saved = this.savedLayout;
@@ -49,13 +50,30 @@ export class Grid {
     this.build();
   }
 
-  // --- preferences (personal: widths, frozen columns, row height, grouping) -------------
+  // --- preferences (personal: widths, order, hidden and frozen columns, row height, grouping)
+  // kept per user per view on the server (tessera.web.personal) and embedded in the page's
+  // config; settings an older version left in this browser's localStorage move there once.
   loadPrefs() {
-    try { return JSON.parse(localStorage.getItem(this.prefsKey) || "{}"); } catch (e) { return {}; }
+    if (this.config.personal) return this.config.personal;
+    let local = {};
+    try { local = JSON.parse(localStorage.getItem(this.prefsKey) || "{}"); } catch (e) { local = {}; }
+    if (Object.keys(local).length) {
+      this.pushPrefs(local).then(() => { try { localStorage.removeItem(this.prefsKey); } catch (e) { /* private mode */ } });
+    }
+    return local;
   }
   savePrefs() {
-    const prefs = { widths: this.widths, frozen: this.frozen, rowH: this.rowH, groupBy: this.state.groupBy, order: this.order };
-    try { localStorage.setItem(this.prefsKey, JSON.stringify(prefs)); } catch (e) { /* private mode */ }
+    const prefs = { widths: this.widths, frozen: this.frozen, rowH: this.rowH, groupBy: this.state.groupBy,
+                    order: this.order, hidden: [...this.state.hidden] };
+    clearTimeout(this.prefsTimer);
+    this.prefsTimer = setTimeout(() => { this.prefsSaved = this.pushPrefs(prefs); }, 250);
+  }
+  pushPrefs(prefs) {
+    const clean = { ...prefs };
+    if (clean.groupBy !== null && clean.groupBy !== undefined) clean.groupBy = Number(clean.groupBy);
+    const view = this.config.viewId ? `?view=${this.config.viewId}` : "";
+    return api("PUT", `/ui/tables/${this.tableId}/personal${view}`, clean)
+      .catch((err) => this.flash(err.message, true));
   }
 
   // the layout "save view" stores (tessera.schema.view_layout): further group levels of the
@@ -653,7 +671,7 @@ export class Grid {
     e.stopPropagation();
     const startX = e.clientX;
     const start = this.width(field);
-    const move = (ev) => { this.widths[field.id] = Math.max(48, start + ev.clientX - startX); this.renderHeader(); this.render(); };
+    const move = (ev) => { this.widths[field.id] = Math.round(Math.min(2000, Math.max(48, start + ev.clientX - startX))); this.renderHeader(); this.render(); };
     const up = () => { document.removeEventListener("mousemove", move); document.removeEventListener("mouseup", up); this.savePrefs(); };
     document.addEventListener("mousemove", move);
     document.addEventListener("mouseup", up);
@@ -663,7 +681,7 @@ export class Grid {
     const pos = this.visibleRange()[0];
     this.rowH = px; this.savePrefs(); this.setTotal(this.total); this.render(); this.jumpTo(pos);
   }
-  setHidden(ids) { this.state.hidden = new Set(ids); this.active.c = Math.min(this.active.c, Math.max(0, this.columns.length - 1)); this.renderHeader(); this.render(); }
+  setHidden(ids) { this.state.hidden = new Set(ids); this.savePrefs(); this.active.c = Math.min(this.active.c, Math.max(0, this.columns.length - 1)); this.renderHeader(); this.render(); }
   setQuery(filters, sorts) {
     this.state.filters = filters; this.state.sorts = sorts;
     this.active = { r: 0, c: this.active.c }; this.anchor = { ...this.active };

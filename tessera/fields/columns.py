@@ -1,0 +1,118 @@
+"""Column-at-a-time parsing: the building blocks of ``FieldType.parse_column``.
+
+A bulk load hands a field type all the values of one column. Values that are already the
+stored form (floats for a number, bools for a checkbox, dates for a date — what calamine and
+the sample generators give) are kept as they are, checked with C-speed whole-column tests;
+repeated text (select labels, dates, cities) is parsed once per distinct value; everything else
+goes through the type's own ``parse`` one value at a time, so the stored values and the error
+messages are exactly those of single-record input.
+
+A column result is ``(stored values, [(index, FieldValueError), …])``; a failed value's slot
+holds None.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tessera.errors import FieldValueError
+
+__all__ = ["ColumnResult", "parse_each", "kinds_within", "finite_floats", "plain_text",
+           "NONE_TYPE"]
+
+ColumnResult = tuple[list[Any], list[tuple[int, FieldValueError]]]
+Parse = Callable[[Any], Any]
+NONE_TYPE = type(None)
+_REPEATS = 4          # parse text once per distinct value when each repeats this often on average
+_TEXT_KINDS = frozenset({str, NONE_TYPE})
+
+
+def kinds_within(values: Sequence[Any], allowed: set[type] | frozenset[type]) -> bool:
+    """Whether every value's exact type is in ``allowed`` (one C-level pass)."""
+    return set(map(type, values)) <= allowed
+
+
+def finite_floats(values: Sequence[Any]) -> bool:
+    """For a column of floats and None: no NaN or infinity (a non-finite sum can also be an
+    overflow of finite values; the caller then checks value by value, which is always right)."""
+    return math.isfinite(sum(filter(None, values)))
+
+
+def plain_text(values: Sequence[str]) -> bool:
+    """Whether every text is non-empty, printable (so no line breaks, tabs or odd spaces) and
+    without a leading or trailing space: such text is stored exactly as given."""
+    if not "".join(values).isprintable():
+        return False
+    joined = "\x1f" + "\x1f".join(values) + "\x1f"
+    return "\x1f\x1f" not in joined and " \x1f" not in joined and "\x1f " not in joined
+
+
+def _repeated_text(values: Sequence[Any]) -> set[Any] | None:
+    """The distinct values of a text column that repeats a lot (select labels, dates as
+    text, cities), else None."""
+    if not kinds_within(values, _TEXT_KINDS):
+        return None
+    distinct = set(values)
+    return distinct if len(distinct) * _REPEATS <= len(values) else None
+
+
+def parse_each(values: Sequence[Any], parse: Parse, *, keep: frozenset[type] = frozenset(),
+               fast: dict[type, Parse] | None = None) -> ColumnResult:
+    """Parse value by value: exact types in ``keep`` (and None) are stored as they are,
+    ``fast`` maps an exact type to a converter that returns the stored value or raises
+    ValueError (then ``parse`` decides, and words the error); repeated text is parsed once."""
+    fast = fast or {}
+    distinct = _repeated_text(values)
+    if distinct is not None:
+        return _by_distinct(values, distinct, parse, fast.get(str))
+    out: list[Any] = []
+    errors: list[tuple[int, FieldValueError]] = []
+    append = out.append
+    for index, value in enumerate(values):
+        kind = value.__class__
+        if value is None or kind in keep:
+            append(value)
+            continue
+        result = _attempt(value, parse, fast.get(kind))
+        if result.__class__ is _Failed:
+            errors.append((index, result.error))
+            append(None)
+        else:
+            append(result)
+    return out, errors
+
+
+def _by_distinct(values: Sequence[Any], distinct: set[Any], parse: Parse,
+                 convert: Parse | None) -> ColumnResult:
+    memo = {v: None if v is None else _attempt(v, parse, convert) for v in distinct}
+    failed = {v: r.error for v, r in memo.items() if r.__class__ is _Failed}
+    errors: list[tuple[int, FieldValueError]] = []
+    if failed:
+        for v in failed:
+            memo[v] = None
+        errors = [(i, failed[v]) for i, v in enumerate(values) if v in failed]
+    return list(map(memo.__getitem__, values)), errors
+
+
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: FieldValueError) -> None:
+        self.error = error
+
+
+_MISS = object()
+
+
+def _attempt(value: Any, parse: Parse, convert: Parse | None) -> Any:
+    if convert is not None:
+        try:
+            return convert(value)
+        except (ValueError, TypeError, AttributeError):
+            pass
+    try:
+        return parse(value)
+    except FieldValueError as exc:
+        return _Failed(exc)
