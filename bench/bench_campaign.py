@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -51,6 +52,8 @@ class _Sink:
 def _server(sink: _Sink) -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"   # keep-alive, as providers answer
+        disable_nagle_algorithm = True  # answer head and body without a delayed-ACK stall
+        wbufsize = 1 << 16              # … and in one write (flushed after the handler)
 
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -89,13 +92,14 @@ def _load(engine: sa.Engine, n: int) -> Any:
 
 
 def _campaign(engine: sa.Engine, base: Any, table: Any, url: str, name: str,
-              limit: int | None = None) -> dict[str, Any]:
+              limit: int | None = None, concurrency: int | None = None) -> dict[str, Any]:
     import tessera.outreach as out
 
     tpl = out.create_template(engine, base_id=base.id, table_id=table.id, name=f"t-{name}",
                               bodies={"zh": {"body": "{姓名}您好，春季洁牙特惠"}})
     ch = out.create_channel(engine, base_id=base.id, name=f"hook-{name}", kind="webhook",
-                            config={"url": url}, secrets={"secret": "bench"})
+                            config={"url": url}, secrets={"secret": "bench"},
+                            **({"concurrency": concurrency} if concurrency else {}))
     return out.create_campaign(engine, base_id=base.id, table_id=table.id, name=name,
                                template_id=tpl["id"], channel_id=ch["id"], max_recipients=limit,
                                audience={"address_field": "手机", "consent_field": "同意营销",
@@ -111,8 +115,11 @@ def _launch(engine: sa.Engine, campaign_id: int) -> tuple[float, dict[str, int]]
     return time.perf_counter() - t0, counts
 
 
-def _drain(url: str, workers: int) -> float:
+def _drain(url: str, workers: int) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds the worker processes spent (user + system: a measure the
+    other engineers' load on the shared machine hardly moves)."""
     cmd = [sys.executable, "-m", "tessera", "--db", url, "worker", "--once"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     procs = [subprocess.Popen([*cmd, "--id", f"bench{i}"], env=os.environ.copy(),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -121,11 +128,13 @@ def _drain(url: str, workers: int) -> float:
         _, err = p.communicate()
         if p.returncode:
             raise SystemExit(err.decode())
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def bench(backend: str, url: str, n: int, send: int, workers: list[int],
-          results: dict[str, Any]) -> None:
+          results: dict[str, Any], concurrency: int = 1) -> None:
     os.environ.setdefault("TESSERA_SECRET_KEY", "bench-secret-key")
     os.environ.setdefault("TESSERA_ALLOWED_HOSTS", "127.0.0.1")   # the fake channel is local
     engine = create_engine(url)
@@ -146,19 +155,54 @@ def bench(backend: str, url: str, n: int, send: int, workers: list[int],
         cancel_campaign(engine, everyone["id"])
         # sending: `send` recipients drained by 1, then 2 worker processes
         for w in workers:
-            campaign = _campaign(engine, base, table, hook, f"c{w}", limit=send)
+            campaign = _campaign(engine, base, table, hook, f"c{w}", limit=send,
+                                 concurrency=concurrency)
             launch_s, counts = _launch(engine, campaign["id"])
             before = sink.count
-            drain_s = _drain(url, w)
+            drain_s, cpu_s = _drain(url, w)
             sent = sink.count - before
             results[f"{backend}.workers{w}"] = {
-                "recipients": counts["queued"], "launch_s": round(launch_s, 2),
+                "recipients": counts["queued"], "concurrency": concurrency, "launch_s": round(launch_s, 2),
                 "drain_s": round(drain_s, 1), "sent": sent,
+                "worker_cpu_ms_per_message": round(1000 * cpu_s / max(sent, 1), 2),
                 "messages_per_s": round(sent / drain_s, 1)}
             print(json.dumps({backend: results[f"{backend}.workers{w}"]}), flush=True)
     finally:
         server.shutdown()
         engine.dispose()
+
+
+def bench_enqueue(backend: str, url: str, n: int, results: dict[str, Any]) -> None:
+    """``workflow.outbox.enqueue_select`` as a campaign launch used it: in one transaction, a
+    delivery row for each of N customers, then one run per fresh delivery row (the ids come
+    from rows the planner has no statistics for); then the same again (every key queued)."""
+    from tessera.outreach.models import DELIVERIES as d
+    from tessera.workflow.models import AUTOMATIONS
+    from tessera.workflow.outbox import enqueue_select
+
+    os.environ.setdefault("TESSERA_SECRET_KEY", "bench-secret-key")
+    engine = create_engine(url)
+    upgrade(engine)
+    base, table = _load(engine, n)
+    campaign = _campaign(engine, base, table, "http://127.0.0.1:9/hook", "enqueue")
+    t = sa_table(table)
+    for attempt in ("fresh", "again"):
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            if attempt == "fresh":
+                conn.execute(sa.insert(d).from_select(
+                    ["campaign_id", "record_id", "status", "attempts", "queued_at"],
+                    sa.select(sa.literal(campaign["id"]), t.c.id, sa.literal("queued"),
+                              sa.literal(0), t.c.created_at)))
+            automation = conn.execute(sa.select(AUTOMATIONS).where(
+                AUTOMATIONS.c.id == campaign["automation_id"])).one()
+            queued = enqueue_select(conn, automation, sa.select(d.c.record_id).where(
+                d.c.campaign_id == campaign["id"]), trigger_type="manual",
+                dedupe_prefix=f"c{campaign['id']}:r", dedupe_suffix="")
+        results[f"{backend}.enqueue_select.{attempt}"] = {
+            "records": n, "queued": queued, "seconds": round(time.perf_counter() - t0, 2)}
+        print(json.dumps({backend: results[f"{backend}.enqueue_select.{attempt}"]}), flush=True)
+    engine.dispose()
 
 
 def main() -> None:
@@ -169,6 +213,10 @@ def main() -> None:
                         help="messages actually sent per worker setting (default: all)")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="sqlite")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--enqueue-only", action="store_true",
+                        help="only time workflow.outbox.enqueue_select for --recipients records")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="the channel's concurrency: messages in flight per worker")
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
@@ -184,8 +232,12 @@ def main() -> None:
         pg_server = cluster.url
     try:
         for backend in backends:
+            if args.enqueue_only:
+                bench_enqueue(backend, _fresh_url(backend, pg_server, "enqueue"),
+                              args.recipients, results)
+                continue
             bench(backend, _fresh_url(backend, pg_server, "campaign"), args.recipients,
-                  args.send or args.recipients, workers, results)
+                  args.send or args.recipients, workers, results, args.concurrency)
     finally:
         if cluster is not None:
             cluster.stop()

@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -493,6 +494,40 @@ def clinic_size(conn: Connection, clinic: Clinic) -> int:
     return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {clinic.cust_table}")).scalar_one())
 
 
+@contextmanager
+def correlated_rollups() -> Iterator[None]:
+    """Full recomputes without the grouped link aggregates (tessera/compute/link_groups.py):
+    every rollup a correlated subquery per record, as before that change."""
+    from tessera.compute import propagate
+
+    grouped = propagate._full_recompute_groups
+    propagate._full_recompute_groups = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        propagate._full_recompute_groups = grouped
+
+
+def primitives_cost(n: int) -> dict[str, Any]:
+    """µs per call of the Excel number primitives behind the SQLite UDFs tx_round, tx_rounddown
+    and tx_general: the float fast path against the exact Decimal path (same answers)."""
+    from tessera.formula.excel import numbers as xn
+
+    rng = random.Random(5)
+    xs = [round(rng.lognormvariate(7.5, 0.8), 2) / rng.choice((1, 3, 7)) for _ in range(n)]
+    pairs = {
+        "round": (lambda x: xn.round_half_away(x, 0), lambda x: xn.round_exact(x, 0, "ROUND_HALF_UP")),
+        "rounddown": (lambda x: xn.rounddown(x, 3), lambda x: xn.round_exact(x, 3, "ROUND_DOWN")),
+        "general": (xn.general_text, xn.general_text_exact),
+    }
+    out: dict[str, Any] = {"calls": n}
+    for name, (fast, exact) in pairs.items():
+        assert [fast(x) for x in xs] == [exact(x) for x in xs]
+        out[f"{name}_fast_us"] = min(_once(lambda f=fast: [f(x) for x in xs]) for _ in range(3)) / n * 1e6
+        out[f"{name}_exact_us"] = min(_once(lambda f=exact: [f(x) for x in xs]) for _ in range(3)) / n * 1e6
+    return out
+
+
 # ----- interpreter -----------------------------------------------------------------------------
 def interpreter_cost(n: int) -> dict[str, Any]:
     """Closure-compiled interpreter vs a hand-written Python function, ns per record."""
@@ -541,7 +576,12 @@ def run_backend(backend: str, url: str, data: Data, args: argparse.Namespace, re
     def tessera_full() -> None:
         recompute_table(engine, clinic.customers.id)
 
-    r = timed_runs(tessera_full, lambda: tessera_reset(engine, clinic), args.runs)
+    if not args.skip_correlated:  # before: the same recompute with correlated rollups per record
+        with correlated_rollups():
+            r = timed_runs(tessera_full, lambda: tessera_reset(engine, clinic), args.runs)
+        results[f"{key}.full_recompute.tessera_correlated"] = r
+        print(f"[{backend}] Tessera full recompute, correlated rollups (before) {r['median_s']:.2f} s", flush=True)
+    r = timed_runs(tessera_full, lambda: tessera_reset(engine, clinic), args.runs)  # checked below
     results[f"{key}.full_recompute.tessera"] = r
     print(f"[{backend}] Tessera full recompute {r['median_s']:.2f} s", flush=True)
     r = timed_runs(lambda: hw_full_recompute(engine, clinic, with_rank), lambda: hw_reset(engine), args.runs)
@@ -581,6 +621,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--sample", type=int, default=20_000, help="visits for the bulk_create rate")
     p.add_argument("--interp-records", type=int, default=1_000_000)
     p.add_argument("--skip-rank", action="store_true", help=f"leave out {RANK_FIELD} (PERCENTRANK over ALL)")
+    p.add_argument("--skip-correlated", action="store_true",
+                   help="do not also time the full recompute with correlated rollups (the code before grouping)")
     p.add_argument("--original-limit", type=int, default=5000,
                    help="largest table on which M分 is also evaluated the O(rows²) way")
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "/tmp/bench_formula"))
@@ -611,6 +653,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 run_backend("postgresql", cluster.url, data, args, results)
     results["interpreter"] = interpreter_cost(args.interp_records)
     print(f"interpreter {results['interpreter']}", flush=True)
+    results["primitives"] = primitives_cost(20_000)
+    print(f"number primitives {results['primitives']}", flush=True)
     results["machine"] = machine()
     path = record(args.out, results)
     print("saved", path)

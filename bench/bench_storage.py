@@ -7,8 +7,11 @@ storage API (``RecordService``, ``query_records``, ``count_records``) and as the
 SQL doing the same work through the raw DBAPI cursor (the floor). The ratio is Tessera / raw.
 
 - table: 8 fields of mixed types (text ×2, single select, number ×2, currency, date, checkbox);
-- bulk insert: ``RecordService.bulk_create`` (history included) in chunks of 100k rows vs
-  executemany (SQLite) / COPY (PostgreSQL) of the same typed values into a twin plain table;
+- bulk insert: ``RecordService.bulk_create_columns`` (the column path the importer uses;
+  parsing, validation, one history entry per batch and the recompute hook included) in chunks
+  of 100k rows vs executemany (SQLite) / COPY (PostgreSQL) of the same typed values into a
+  twin plain table. ``--only bulk`` runs just this part and adds ``bulk_create`` with row
+  dicts (the API shape) into a second table as a reference;
 - first page sorted by an unindexed field with a filter; filtered count;
 - keyset pages on an indexed sort (``ensure_sort_index``): first page and the page after row
   ~N/2, ascending and descending, vs the raw row-value keyset SQL;
@@ -234,6 +237,16 @@ def raw_insert(s: Setup, data: Data) -> float:
                 for row in rows:
                     copy.write_row(row)
         raw = time.perf_counter() - t0
+        if not sqlite:  # the binary floor too: what the column path's COPY does
+            cur.execute(f"TRUNCATE {twin}")
+            t0 = time.perf_counter()
+            with driver.transaction(), cur.copy(f"COPY {twin} ({', '.join(columns)}) FROM STDIN "
+                                                "(FORMAT BINARY)") as copy:
+                copy.set_types(["timestamptz", "timestamptz", "text", "text", "text", "float8",
+                                "float8", "float8", "date", "bool"])
+                for row in data.typed_rows(sqlite):
+                    copy.write_row(row)
+            RAW_EXTRA["binary_s"] = time.perf_counter() - t0
         cur.execute(f"DROP TABLE {twin}")
         if sqlite:
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -244,14 +257,18 @@ def raw_insert(s: Setup, data: Data) -> float:
     return raw
 
 
+RAW_EXTRA: dict[str, float] = {}
+
+
 def bench_insert(s: Setup, data: Data, res: dict[str, Any], mode: str = "columns") -> None:
     sqlite = s.engine.dialect.name == "sqlite"
     loadavg = _loadavg()
     tessera = tessera_insert(s, data, mode)
+    RAW_EXTRA.clear()
     raw = raw_insert(s, data)
     res["bulk_insert"] = {"tessera_s": tessera, "raw_s": raw, "tessera_rows_s": data.n / tessera,
                           "raw_rows_s": data.n / raw, "ratio": tessera / raw, "mode": mode,
-                          "loadavg": loadavg,
+                          "loadavg": loadavg, "raw_binary_s": RAW_EXTRA.get("binary_s"),
                           "raw_method": "executemany, 1 tx" if sqlite else "COPY write_row"}
 
 
@@ -260,17 +277,7 @@ def run_bulk_only(backend: str, rows: int, workdir: Path) -> dict[str, Any]:
     reference) the row-dict ``bulk_create`` into a second table, all in one process."""
     res: dict[str, Any] = {"rows": rows, "loadavg_start": _loadavg()}
     data = Data(rows)
-    cluster = None
-    if backend == "postgresql":
-        from tessera.testing.pgcluster import PgCluster
-
-        cluster = PgCluster(settings=PG_SETTINGS)
-        cluster.start()
-        url = cluster.url
-    else:
-        url = f"sqlite:///{workdir / 'bench_bulk.sqlite'}"
-    engine = create_engine(url)
-    try:
+    with backend_engine(backend, workdir / "bench_bulk.sqlite") as (engine, url):
         s = build_table(engine, url)
         modes = ["columns", "rows"] if hasattr(RecordService, "bulk_create_columns") else ["rows"]
         bench_insert(s, data, res, modes[0])
@@ -280,10 +287,6 @@ def run_bulk_only(backend: str, rows: int, workdir: Path) -> dict[str, Any]:
                                           "loadavg": _loadavg()}
         with engine.connect() as conn:
             res["history_rows"] = conn.execute(sa.text("SELECT count(*) FROM record_history")).scalar_one()
-    finally:
-        engine.dispose()
-        if cluster is not None:
-            cluster.stop()
     res["loadavg_end"] = _loadavg()
     return res
 
@@ -294,6 +297,9 @@ def bulk_markdown(backend: str, res: dict[str, Any]) -> str:
     lines = [f"### {backend} — bulk insert, {n:,} rows (load {b['loadavg']})",
              "| path | seconds | rows/s | × raw |", "|---|---|---|---|",
              f"| raw {b['raw_method']} | {b['raw_s']:.2f} | {b['raw_rows_s']:,.0f} | 1.0 |",
+             *([f"| raw COPY write_row, FORMAT BINARY with set_types | {b['raw_binary_s']:.2f} | "
+                f"{n / b['raw_binary_s']:,.0f} | {b['raw_binary_s'] / b['raw_s']:.2f} |"]
+               if b.get("raw_binary_s") else []),
              f"| Tessera `{'bulk_create_columns' if b['mode'] == 'columns' else 'bulk_create'}` "
              f"| {b['tessera_s']:.2f} | {b['tessera_rows_s']:,.0f} | {b['ratio']:.2f} |"]
     for mode in ("rows",):
@@ -565,6 +571,28 @@ RESULT_KEYS = ["bulk_insert", "filtered_count", "first_page_unindexed_sort_filte
                "http_keyset_deep_page"]
 
 
+@contextmanager
+def backend_engine(backend: str, sqlite_file: Path) -> Iterator[tuple[Engine, str]]:
+    """(engine, url) on a throwaway PostgreSQL cluster with the BASELINES settings, or on a
+    SQLite file; the cluster is stopped and the engine disposed afterwards."""
+    cluster = None
+    if backend == "postgresql":
+        from tessera.testing.pgcluster import PgCluster
+
+        cluster = PgCluster(settings=PG_SETTINGS)
+        cluster.start()
+        url = cluster.url
+    else:
+        url = f"sqlite:///{sqlite_file}"
+    engine = create_engine(url)
+    try:
+        yield engine, url
+    finally:
+        engine.dispose()
+        if cluster is not None:
+            cluster.stop()
+
+
 def direct_load(s: Setup, data: Data) -> float:
     """Untimed setup of ``--only reads``: the seeded rows straight into the table at the
     driver level (executemany on SQLite, COPY on PostgreSQL; no history), so the read part
@@ -595,42 +623,38 @@ def direct_load(s: Setup, data: Data) -> float:
     return time.perf_counter() - t0
 
 
+def read_steps(s: Setup, data: Data, res: dict[str, Any], calls: dict[str, int],
+               wrk_seconds: int) -> list[tuple[str, Callable[[], None]]]:
+    """The read part: count, pages, keyset pages, HTTP and the single-record update."""
+    return [
+        ("filtered count", lambda: bench_count(s, res, calls["count"])),
+        ("unindexed first page", lambda: bench_unindexed_page(s, res, calls["unindexed"])),
+        ("keyset pages", lambda: bench_keyset(s, data, res, calls["keyset"])),
+        ("HTTP", lambda: bench_http(s, data, res, calls["http"], wrk_seconds)),
+        ("single update", lambda: bench_update(s, data, res, calls["update"])),
+    ]
+
+
+def run_steps(backend: str, res: dict[str, Any], steps: list[tuple[str, Callable[[], None]]]
+              ) -> None:
+    for label, step in steps:
+        t0 = time.perf_counter()
+        step()
+        res[f"loadavg_after_{label.replace(' ', '_')}"] = _loadavg()
+        print(f"[{backend}] {label}: {time.perf_counter() - t0:.1f} s", flush=True)
+
+
 def run_reads_only(backend: str, rows: int, workdir: Path, calls: dict[str, int],
                    wrk_seconds: int) -> dict[str, Any]:
     """The read part alone (count, pages, keyset pages, HTTP, single update) on a table
     loaded by :func:`direct_load`."""
     res: dict[str, Any] = {"rows": rows, "loadavg_start": _loadavg()}
     data = Data(rows)
-    cluster = None
-    if backend == "postgresql":
-        from tessera.testing.pgcluster import PgCluster
-
-        cluster = PgCluster(settings=PG_SETTINGS)
-        cluster.start()
-        url = cluster.url
-    else:
-        url = f"sqlite:///{workdir / 'bench_reads.sqlite'}"
-    engine = create_engine(url)
-    try:
+    with backend_engine(backend, workdir / "bench_reads.sqlite") as (engine, url):
         s = build_table(engine, url)
         res["direct_load_s"] = direct_load(s, data)
         print(f"[{backend}] loaded {rows:,} rows in {res['direct_load_s']:.1f} s", flush=True)
-        steps: list[tuple[str, Callable[[], None]]] = [
-            ("filtered count", lambda: bench_count(s, res, calls["count"])),
-            ("unindexed first page", lambda: bench_unindexed_page(s, res, calls["unindexed"])),
-            ("keyset pages", lambda: bench_keyset(s, data, res, calls["keyset"])),
-            ("HTTP", lambda: bench_http(s, data, res, calls["http"], wrk_seconds)),
-            ("single update", lambda: bench_update(s, data, res, calls["update"])),
-        ]
-        for label, step in steps:
-            t0 = time.perf_counter()
-            step()
-            res[f"loadavg_after_{label.replace(' ', '_')}"] = _loadavg()
-            print(f"[{backend}] {label}: {time.perf_counter() - t0:.1f} s", flush=True)
-    finally:
-        engine.dispose()
-        if cluster is not None:
-            cluster.stop()
+        run_steps(backend, res, read_steps(s, data, res, calls, wrk_seconds))
     res.pop("_matching", None)
     res["loadavg_end"] = _loadavg()
     return res
@@ -641,36 +665,12 @@ def run_backend(backend: str, rows: int, workdir: Path, calls: dict[str, int],
     res: dict[str, Any] = {"rows": rows, "loadavg_start": _loadavg()}
     print(f"[{backend}] generating {rows:,} rows", flush=True)
     data = Data(rows)
-    cluster = None
-    if backend == "postgresql":
-        from tessera.testing.pgcluster import PgCluster
-
-        cluster = PgCluster(settings=PG_SETTINGS)
-        cluster.start()
-        url = cluster.url
-    else:
-        url = f"sqlite:///{workdir / 'bench_storage.sqlite'}"
-    engine = create_engine(url)
-    try:
+    with backend_engine(backend, workdir / "bench_storage.sqlite") as (engine, url):
         s = build_table(engine, url)
-        steps: list[tuple[str, Callable[[], None]]] = [
-            ("bulk insert", lambda: bench_insert(s, data, res)),
-            ("filtered count", lambda: bench_count(s, res, calls["count"])),
-            ("unindexed first page", lambda: bench_unindexed_page(s, res, calls["unindexed"])),
-            ("keyset pages", lambda: bench_keyset(s, data, res, calls["keyset"])),
-            ("HTTP", lambda: bench_http(s, data, res, calls["http"], wrk_seconds)),
-            ("single update", lambda: bench_update(s, data, res, calls["update"])),
-        ]
-        for label, step in steps:
-            t0 = time.perf_counter()
-            step()
-            print(f"[{backend}] {label}: {time.perf_counter() - t0:.1f} s", flush=True)
+        run_steps(backend, res, [("bulk insert", lambda: bench_insert(s, data, res)),
+                                 *read_steps(s, data, res, calls, wrk_seconds)])
         with engine.connect() as conn:
             res["history_rows"] = conn.execute(sa.text("SELECT count(*) FROM record_history")).scalar_one()
-    finally:
-        engine.dispose()
-        if cluster is not None:
-            cluster.stop()
     res.pop("_matching", None)
     res["loadavg_end"] = _loadavg()
     return res

@@ -155,12 +155,13 @@ def _reserve_ids(conn: Connection, t: sa.Table, n: int) -> list[int]:
 def create_columns(service: Any, conn: Connection, table: TableInfo,
                    columns: Mapping[Any, Sequence[Any]], actor: str | None, *,
                    present: Mapping[Any, set[int]] | None = None, skip_invalid: bool = False,
-                   source: str | None = None) -> BulkOutcome:
-    """Create one record per row of ``columns`` (see the module docstring). ``service`` is
-    the calling RecordService (its change listeners run once for the batch)."""
+                   source: str | None = None, count: int | None = None) -> BulkOutcome:
+    """Create one record per row of ``columns`` (see the module docstring; ``count``: the
+    number of rows when there may be no column, e.g. empty row dicts). ``service`` is the
+    calling RecordService (its change listeners run once for the batch)."""
     from tessera.records import RecordChange, _Parsed
 
-    n = len(next(iter(columns.values()))) if columns else 0
+    n = count if count is not None else len(next(iter(columns.values()))) if columns else 0
     parsed, errors = _parse(conn, table, columns, n, present or {})
     outcome = BulkOutcome(errors=[e for _, _, e in errors])
     if errors and not skip_invalid:

@@ -130,11 +130,16 @@ def record_history(bind: Bind, table_id: int, record_id: int) -> list[HistoryEnt
     """Everything that happened to one record, newest first; the batch that created it shows
     as its "create" entry."""
     with transaction(bind) as conn:
-        entries = _entries(conn, sa.select(H).where(
-            H.c.table_id == table_id,
-            sa.or_(H.c.record_id == record_id,
-                   sa.and_(H.c.action == BATCH_ACTION, H.c.record_id < record_id)))
-            .order_by(H.c.id.desc()))
+        entries = _entries(conn, sa.select(H).where(H.c.table_id == table_id,
+                                                    H.c.record_id == record_id))
+        if not any(e.action == "create" for e in entries):
+            # created in a batch: the nearest batch entry at or below the id (ranges of one
+            # batch never interleave with another's), found walking the (table, record) index
+            # back from this record
+            entries += _entries(conn, sa.select(H).where(
+                H.c.table_id == table_id, H.c.record_id < record_id,
+                H.c.action == BATCH_ACTION).order_by(H.c.record_id.desc()).limit(1))
+    entries.sort(key=lambda e: e.id, reverse=True)
     result = []
     for e in entries:
         if e.action != BATCH_ACTION:

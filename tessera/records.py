@@ -241,7 +241,8 @@ class RecordService:
                 for index, row in enumerate(rows):
                     scope.check_fields(row, row=index)
                 raise
-            return self._bulk(conn, scope, table, columns, actor, present=present).ids
+            return self._bulk(conn, scope, table, columns, actor, present=present,
+                              count=len(rows)).ids
 
     def bulk_create_columns(self, table_id: int, columns: Mapping[Any, Sequence[Any]], *,
                             actor: str | None = None, skip_invalid: bool = False,
@@ -260,11 +261,12 @@ class RecordService:
     def _bulk(self, conn: Connection, scope: Any, table: TableInfo,
               columns: Mapping[Any, Sequence[Any]], actor: str | None, *,
               present: Mapping[Any, set[int]] | None = None, skip_invalid: bool = False,
-              source: str | None = None) -> Any:
+              source: str | None = None, count: int | None = None) -> Any:
         from tessera.bulkcreate import create_columns
 
         outcome = create_columns(self, conn, table, columns, self._actor(actor),
-                                 present=present, skip_invalid=skip_invalid, source=source)
+                                 present=present, skip_invalid=skip_invalid, source=source,
+                                 count=count)
         if not skip_invalid:
             outcome.raise_errors()
         scope.check_still_visible(conn, outcome.ids)

@@ -31,14 +31,14 @@ from tessera.access.errors import ForbiddenError
 from tessera.access.members import role_of
 from tessera.access.models import RUN_AS
 from tessera.access.roles import rank
-from tessera.access.scope import base_in_trash, require, table_scope, visible_row_ids
-from tessera.auth.models import USERS
+from tessera.access.scope import base_in_trash, require, table_scope
+from tessera.auth.models import TRASH, USERS
 from tessera.auth.principal import SYSTEM, Principal
 from tessera.errors import SchemaError, TesseraError
 from tessera.schema.catalog import TableInfo
 
 __all__ = ["RunAs", "RunAsRefused", "RUN_AS_SCHEMA", "get_run_as", "set_run_as",
-           "check_may_run_as", "run_as_principal", "record_visible", "scoped_table"]
+           "check_may_run_as", "run_as_principal", "scoped_table"]
 
 # The JSON a client sends (and reads back, with ``username`` and ``created_by`` added).
 RUN_AS_SCHEMA: dict[str, Any] = {
@@ -46,7 +46,8 @@ RUN_AS_SCHEMA: dict[str, Any] = {
     "description": "who the automation's runs act as: {\"kind\": \"user\", \"user_id\": N} "
                    "or {\"kind\": \"system\"} (owners only); omitted: the creator",
     "properties": {"kind": {"type": "string", "enum": ["user", "system"]},
-                   "user_id": {"type": ["integer", "null"]}}}
+                   "user_id": {"type": ["integer", "null"], "minimum": 1,
+                               "maximum": 2147483647}}}
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ def _wanted(actor: Principal, requested: Mapping[str, Any] | None,
         raise SchemaError("Choose the user this automation runs as (run_as.user_id).",
                           "请选择此自动化以哪个用户身份运行（run_as.user_id）。",
                           code="invalid_run_as")
+    if not 0 < int(user_id) < 2**31:
+        raise SchemaError(f"There is no user {user_id}; choose an active member of this base.",
+                          f"不存在用户 {user_id}；请选择本数据库的一名有效成员。",
+                          code="invalid_run_as", details={"user_id": user_id})
     return int(user_id), False
 
 
@@ -165,45 +170,43 @@ def set_run_as(conn: Connection, actor: Principal, automation_id: int, base_id: 
 
 
 def run_as_principal(conn: Connection, automation_id: int, base_id: int) -> Principal:
-    """The principal a run of the automation acts as (raises RunAsRefused)."""
-    if base_in_trash(conn, base_id):
+    """The principal a run of the automation acts as (raises RunAsRefused). One query (two
+    for a user: their role is checked too), as it runs once per automation run."""
+    closed = sa.exists().where(TRASH.c.base_id == base_id, TRASH.c.kind == "base")
+    row = conn.execute(
+        sa.select(RUN_AS.c.user_id, RUN_AS.c.is_system, USERS.c.username, USERS.c.is_active,
+                  USERS.c.is_admin, closed.label("closed"))
+        .select_from(RUN_AS.outerjoin(USERS, USERS.c.id == RUN_AS.c.user_id))
+        .where(RUN_AS.c.automation_id == automation_id)).first()
+    if row is not None and row.closed:
         raise RunAsRefused("The automation's base is in the trash: run skipped.",
                            "自动化所在的数据库在回收站中：已跳过本次运行。", skip=True)
-    run_as = get_run_as(conn, automation_id)
-    if run_as is None:
+    if row is None:
+        if base_in_trash(conn, base_id):
+            raise RunAsRefused("The automation's base is in the trash: run skipped.",
+                               "自动化所在的数据库在回收站中：已跳过本次运行。", skip=True)
         raise RunAsRefused(
             f"Automation {automation_id} has no run-as user recorded; an owner must choose "
             "who it runs as (run_as) before it can run.",
             f"自动化 {automation_id} 没有记录运行身份；需要所有者先设置运行身份（run_as）才能运行。")
-    if run_as.system:
+    if row.is_system:
         return SYSTEM
-    user = None if run_as.user_id is None else conn.execute(
-        sa.select(USERS).where(USERS.c.id == run_as.user_id)).first()
-    if user is None or not user.is_active:
-        state = "was removed" if user is None else "is disabled"
-        state_zh = "已被删除" if user is None else "已被停用"
+    if row.username is None or not row.is_active:
+        state = "was removed" if row.username is None else "is disabled"
+        state_zh = "已被删除" if row.username is None else "已被停用"
         raise RunAsRefused(
-            f"The automation runs as user {run_as.username or run_as.user_id}, who {state}; "
+            f"The automation runs as user {row.username or row.user_id}, who {state}; "
             "nothing was done. An owner or admin must choose another run-as user.",
-            f"自动化的运行身份用户 {run_as.username or run_as.user_id} {state_zh}，未执行任何操作。"
+            f"自动化的运行身份用户 {row.username or row.user_id} {state_zh}，未执行任何操作。"
             "请所有者或管理员改选运行身份。")
-    principal = Principal(user.id, user.username, is_admin=bool(user.is_admin))
+    principal = Principal(row.user_id, row.username, is_admin=bool(row.is_admin))
     if role_of(conn, principal, base_id) is None:
         raise RunAsRefused(
-            f"The automation runs as {user.username}, who no longer holds a role on this "
+            f"The automation runs as {row.username}, who no longer holds a role on this "
             "base; nothing was done. Grant them a role again or choose another run-as user.",
-            f"自动化的运行身份 {user.username} 已不再拥有此数据库的角色，未执行任何操作。"
+            f"自动化的运行身份 {row.username} 已不再拥有此数据库的角色，未执行任何操作。"
             "请重新授予角色或改选运行身份。")
     return principal
-
-
-def record_visible(conn: Connection, principal: Principal, table: TableInfo,
-                   record_id: int) -> bool:
-    """Whether the record is within the principal's row rule on the table."""
-    if principal.is_system:
-        return True
-    scope = table_scope(conn, principal, table, "records.read")
-    return record_id in visible_row_ids(conn, scope, [record_id])
 
 
 def scoped_table(conn: Connection, principal: Principal, table: TableInfo) -> TableInfo:

@@ -79,7 +79,8 @@ def preview_message_template(call: Call) -> list[dict[str, Any]]:
 _CHANNEL = {"name": _NAME, "kind": {"type": "string"}, "config": _OBJ,
             "secrets": {"type": "object", "description": "write-only; null removes a key"},
             "rate_per_second": {"type": ["number", "null"], "minimum": 0},
-            "max_attempts": {"type": "integer", "minimum": 1, "maximum": 20}}
+            "max_attempts": {"type": "integer", "minimum": 1, "maximum": 20},
+            "concurrency": {"type": "integer", "minimum": 1, "maximum": 64}}
 
 
 def list_channel_kinds(call: Call) -> list[dict[str, Any]]:
@@ -97,7 +98,8 @@ def create_outreach_channel(call: Call) -> dict[str, Any]:
     return out.create_channel(call.engine, base_id=call.path["base_id"], name=b["name"],
                               kind=b["kind"], config=b.get("config"), secrets=b.get("secrets"),
                               rate_per_second=b.get("rate_per_second"),
-                              max_attempts=b.get("max_attempts", 5))
+                              max_attempts=b.get("max_attempts", 5),
+                              concurrency=b.get("concurrency"))
 
 
 def get_outreach_channel(call: Call) -> dict[str, Any]:
@@ -109,7 +111,8 @@ def update_outreach_channel(call: Call) -> dict[str, Any]:
     return out.update_channel(call.engine, call.path["channel_id"], name=b.get("name"),
                               config=b.get("config"), secrets=b.get("secrets"),
                               rate_per_second=b.get("rate_per_second"),
-                              max_attempts=b.get("max_attempts"))
+                              max_attempts=b.get("max_attempts"),
+                              concurrency=b.get("concurrency"))
 
 
 def delete_outreach_channel(call: Call) -> None:

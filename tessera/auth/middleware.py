@@ -63,6 +63,8 @@ PUBLIC_PATHS = (
     # The member self-service page: its unguessable token is the credential (tessera/outreach).
     re.compile(r"^/m/[^/]+(/qr\.svg)?$"),
     re.compile(r"^/m-static/member\.css$"),
+    # SMS providers' receipts and replies: the per-channel callback token (tessera/outreach).
+    re.compile(r"^/hooks/outreach/\d+/[A-Za-z0-9_-]{20,64}/(receipts|inbound)$"),
     # A form shared by link: the unguessable, revocable token is the credential; the page
     # carries its own CSRF token (tessera.web.public_forms).
     re.compile(r"^/f/[A-Za-z0-9_-]{20,64}$"),

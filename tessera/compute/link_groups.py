@@ -66,7 +66,8 @@ class LinkGroup:
         self.owner.used.add((self.key, name))
         grouped = self.owner.reference(self)
         source = self.junction.join(self.target, self.target.c[self.target_id] == self.junction.c[self.dst])
-        empty = sa.select(expression).select_from(source).where(sa.false()).scalar_subquery()
+        # its own FROM even where it sits inside a subquery over the same aliases
+        empty = sa.select(expression).select_from(source).where(sa.false()).correlate(None).scalar_subquery()
         return sa.case((grouped.c.src.is_(None), empty), else_=grouped.c[name])
 
     def _local(self, expression: Any) -> bool:
@@ -122,6 +123,10 @@ class LinkGroups:
             if name not in ref.c:
                 ref.append_column(sa.column(name))
         return ref
+
+    def tables(self) -> list[Any]:
+        """The grouped tables statements may join (subqueries correlate to them)."""
+        return list(self.references.values())
 
     def start(self) -> None:
         """Forget which groups the last compiled statement used."""

@@ -16,7 +16,6 @@ from sqlalchemy.engine import Connection
 
 from tessera.compute.references import id_name
 from tessera.fields.computed import error_column_name, has_error_column
-from tessera.formula.schema import FieldInfo as FormulaField
 from tessera.formula.schema import (
     STORED_CHECKBOX,
     STORED_OPTIONS,
@@ -25,6 +24,7 @@ from tessera.formula.schema import (
     LinkInfo,
     TableSchema,
 )
+from tessera.formula.schema import FieldInfo as FormulaField
 from tessera.formula.types import FType
 from tessera.schema.catalog import FieldInfo, TableInfo, get_table, junction_table
 

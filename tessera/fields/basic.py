@@ -15,6 +15,7 @@ from tessera.fields.columns import (
     kinds_within,
     parse_each,
     plain_text,
+    valid_as_is,
 )
 from tessera.fields.parsing import (
     normalize,
@@ -103,6 +104,11 @@ class EmailType(FieldType):
             raise ValueError("not an email")
         return text
 
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        if kinds_within(values, {str, NONE_TYPE}) and valid_as_is(values, self._pattern):
+            return list(values), []
+        return super().parse_column(values, field)
+
 
 class PhoneType(FieldType):
     name = "phone"
@@ -112,9 +118,17 @@ class PhoneType(FieldType):
 
     def parse_value(self, value: Any, field: FieldLike) -> str:
         text = normalize(to_text(value) or "")
-        if not self._pattern.fullmatch(text) or sum(c.isdigit() for c in text) < 3:
+        if not self._pattern.fullmatch(text) or sum(map(str.isdigit, text)) < 3:
             raise ValueError("not a phone number")
         return text
+
+    # the same test in one pattern (at least 3 digits), for whole columns
+    _column_pattern = re.compile(r"(?=(?:\D*\d){3})" + _pattern.pattern, re.IGNORECASE)
+
+    def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
+        if kinds_within(values, {str, NONE_TYPE}) and valid_as_is(values, self._column_pattern):
+            return list(values), []
+        return super().parse_column(values, field)
 
 
 class UrlType(FieldType):
@@ -259,12 +273,12 @@ class DateTimeType(FieldType):
     def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
         tz = zone(field.options.get("timezone"))
 
-        def moment(value: datetime) -> datetime:
-            if value.tzinfo is None and tz is UTC:
-                return value.replace(tzinfo=UTC, microsecond=0)
-            if value.tzinfo is UTC:
-                return value.replace(microsecond=0) if value.microsecond else value
-            raise ValueError("needs the full parser")
+        def moment(value: datetime) -> datetime:  # parse_datetime's steps for a datetime
+            if value.tzinfo is None:
+                if tz is UTC:
+                    return value.replace(tzinfo=UTC, microsecond=0)
+                value = value.replace(tzinfo=tz)
+            return value.astimezone(UTC).replace(microsecond=0)
         return parse_each(values, lambda v: self.parse(v, field), fast={datetime: moment})
 
     def from_json(self, value: Any, field: FieldLike) -> Any:

@@ -14,19 +14,25 @@ holds None.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
+from functools import partial
+from operator import is_not
 from typing import Any
 
 from tessera.errors import FieldValueError
 
 __all__ = ["ColumnResult", "parse_each", "kinds_within", "finite_floats", "plain_text",
-           "NONE_TYPE"]
+           "valid_as_is", "NONE_TYPE"]
 
 ColumnResult = tuple[list[Any], list[tuple[int, FieldValueError]]]
 Parse = Callable[[Any], Any]
 NONE_TYPE = type(None)
 _REPEATS = 4          # parse text once per distinct value when each repeats this often on average
 _TEXT_KINDS = frozenset({str, NONE_TYPE})
+_not_none = partial(is_not, None)
+_EDGE_SPACE = re.compile(r"\x1f\s|\s\x1f")
+_MEMO_LIMIT = 10_000   # distinct texts remembered per column in the value-by-value loop
 
 
 def kinds_within(values: Sequence[Any], allowed: set[type] | frozenset[type]) -> bool:
@@ -47,6 +53,15 @@ def plain_text(values: Sequence[str]) -> bool:
         return False
     joined = "\x1f" + "\x1f".join(values) + "\x1f"
     return "\x1f\x1f" not in joined and " \x1f" not in joined and "\x1f " not in joined
+
+
+def valid_as_is(values: Sequence[Any], pattern: re.Pattern[str]) -> bool:
+    """For a column of text and None: every text is ASCII (so NFKC leaves it alone), has no
+    surrounding whitespace and fully matches ``pattern`` — stored exactly as given."""
+    texts = list(filter(_not_none, values))
+    joined = "\x1f".join(texts)
+    return (joined.isascii() and _EDGE_SPACE.search("\x1f" + joined + "\x1f") is None
+            and all(map(pattern.fullmatch, texts)))
 
 
 def _repeated_text(values: Sequence[Any]) -> set[Any] | None:
@@ -70,12 +85,20 @@ def parse_each(values: Sequence[Any], parse: Parse, *, keep: frozenset[type] = f
     out: list[Any] = []
     errors: list[tuple[int, FieldValueError]] = []
     append = out.append
+    memo: dict[str, Any] = {}   # text parsed so far (mixed columns: '5%' next to 0.15)
     for index, value in enumerate(values):
         kind = value.__class__
         if value is None or kind in keep:
             append(value)
             continue
-        result = _attempt(value, parse, fast.get(kind))
+        if kind is str:
+            result = memo.get(value, _MISS)
+            if result is _MISS:
+                result = _attempt(value, parse, fast.get(str))
+                if len(memo) < _MEMO_LIMIT:
+                    memo[value] = result
+        else:
+            result = _attempt(value, parse, fast.get(kind))
         if result.__class__ is _Failed:
             errors.append((index, result.error))
             append(None)

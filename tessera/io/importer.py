@@ -280,6 +280,14 @@ class _Run:
         return 0
 
 
+def _blank(cells: list[Any]) -> bool:
+    first = cells[0] if cells else None
+    if first is not None and (first.__class__ is not str or first.strip()):
+        return False   # the usual case, decided by the first cell
+    return cells.count(None) == len(cells) or all(
+        v is None or (isinstance(v, str) and not v.strip()) for v in cells)
+
+
 def import_file(engine: Engine, table_id: int, path: str | Path,
                 options: ImportOptions | None = None, *,
                 progress: Progress | None = None) -> ImportResult:
@@ -336,8 +344,7 @@ def _run(conn: Connection, table_id: int, source: SheetSource, path: Path,
     for cells in rows:
         number += 1
         result.rows_read += 1
-        if cells.count(None) == len(cells) or all(
-                v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+        if _blank(cells):
             result.blank_rows += 1
             continue
         pending.append(cells)

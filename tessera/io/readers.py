@@ -64,8 +64,16 @@ class ReaderSpec:
 
 
 # --- cell values ------------------------------------------------------------------------------
+_PLAIN = frozenset({float, int, bool, type(None), dt.datetime, dt.date})
+
+
 def _cell(value: Any) -> Any:
-    if value is None or value == "":
+    kind = value.__class__
+    if kind is str:
+        return value or None
+    if kind in _PLAIN:
+        return value
+    if value == "":
         return None
     if isinstance(value, dt.time):
         return value.strftime("%H:%M:%S")
@@ -73,6 +81,16 @@ def _cell(value: Any) -> Any:
         seconds = int(value.total_seconds())
         return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
     return value
+
+
+_ODD = frozenset({dt.time, dt.timedelta})
+
+
+def _cells(row: Any) -> list[Any]:
+    """A row's cells as import values: '' → None, times as text (see ``_cell``)."""
+    if _ODD.isdisjoint(map(type, row)):
+        return [None if v == "" else v for v in row]
+    return list(map(_cell, row))
 
 
 def _is_empty(row: list[Any]) -> bool:
@@ -97,7 +115,7 @@ def _split_header(file_name: str, rows: Iterator[list[Any]], *, first_row: int =
         row = [_cell(v) for v in raw]
         if not _is_empty(row):
             headers = [_header_text(v) for v in row]
-            return headers, number, (list(map(_cell, r)) for r in rows)
+            return headers, number, (_cells(r) for r in rows)
     raise ImportFileError(f"{file_name}: the sheet is empty; the first row must hold the "
                           "column names.", f"{file_name}：工作表为空；第一行应为列名。",
                           code="import_empty_sheet")

@@ -83,7 +83,7 @@ class RowPreparer:
     def prepare_chunk(self, numbers: list[int], cells: list[list[Any]]) -> PreparedChunk:
         width = max(map(len, cells), default=0)
         padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in cells]
-        by_index = list(zip(*padded)) if padded else []
+        by_index = list(zip(*padded, strict=True)) if padded else []
         n = len(cells)
 
         def column(index: int) -> list[Any]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,53 +210,73 @@ def _complete(conn: Connection, items: Sequence[_Item], now: dt.datetime) -> Non
                     f"(batched send, key {_key(it.run_id)}); run succeeded")} for it in items])
 
 
+def _call(ch: Any, refused: Exception | None, it: _Item) -> tuple[_Item, Any]:
+    """One provider call: (item, SendResult or the channel's exception)."""
+    assert it.message is not None
+    try:
+        if refused is not None:
+            raise refused
+        return it, ch.spec.send(ch.config, ch.secrets, it.message)
+    except (ChannelError, ConfigError, OutboundRefused) as exc:
+        return it, exc
+
+
+def _outcome(cid: int, ch: Any, it: _Item, result: Any) -> dict[str, Any]:
+    """The item's output (or retry error) and its delivery row's new values."""
+    assert it.message is not None
+    key = it.message.idempotency_key
+    if isinstance(result, Exception):
+        error = result.message("en")  # type: ignore[attr-defined]
+        final = not getattr(result, "transient", False) or it.attempts >= ch.max_attempts
+        if final:
+            it.output = {"status": "failed", "error": error}
+        else:
+            it.error = error
+        return _mark_params(cid, it.record_id, "failed" if final else "retrying", error=error,
+                            attempts=it.attempts, key=key)
+    it.output = {"status": "sent", "provider_id": result.provider_id, "key": key}
+    return _mark_params(cid, it.record_id, "sent", attempts=it.attempts,
+                        provider_id=result.provider_id, sent_at=timebase.now(), key=key)
+
+
 def _send_all(engine: Engine, s: Any, cid: int, items: list[_Item], worker: str,
               lease: dt.timedelta) -> list[_Item]:
-    """Send each message; its delivery row is committed right after its call. Returns the
-    items still held by this worker (a renewal that misses a run drops it)."""
+    """Send the messages, ``concurrency`` at a time (the channel's setting, default 1); each
+    delivery row is committed as soon as its call returns. Returns the items still held by
+    this worker (a lease renewal that misses a run drops it)."""
     ch = s.channel
     try:
         check_targets(engine, ch, s.allowed_hosts)
         refused: Exception | None = None
     except (ConfigError, OutboundRefused) as exc:
         refused = exc
-    allowance, renewed = 0, time.monotonic()
-    held = {it.run_id for it in items}
-    with engine.connect() as conn:
-        for i, it in enumerate(items):
-            if time.monotonic() - renewed > lease.total_seconds() / 3:
-                with conn.begin():
-                    held = {run_id for run_id, _ in _hold(
-                        conn, [x.run_id for x in items[i:]], worker, timebase.now() + lease,
-                        fresh=False)}
-                renewed = time.monotonic()
-            if it.run_id not in held:
-                continue
-            if refused is None and allowance == 0:
-                allowance = acquire_many(engine, ch.id, ch.rate_per_second, len(items) - i)
-            allowance -= 1
-            assert it.message is not None
-            try:
-                if refused is not None:
-                    raise refused
-                result = ch.spec.send(ch.config, ch.secrets, it.message)
-            except (ChannelError, ConfigError, OutboundRefused) as exc:
-                error = exc.message("en")
-                final = not getattr(exc, "transient", False) or it.attempts >= ch.max_attempts
-                mark = _mark_params(cid, it.record_id, "failed" if final else "retrying",
-                                    error=error, attempts=it.attempts, key=it.message.idempotency_key)
-                if final:
-                    it.output = {"status": "failed", "error": error}
-                else:
-                    it.error = error
-            else:
-                mark = _mark_params(cid, it.record_id, "sent", attempts=it.attempts,
-                                    provider_id=result.provider_id, sent_at=timebase.now(),
-                                    key=it.message.idempotency_key)
-                it.output = {"status": "sent", "provider_id": result.provider_id,
-                             "key": it.message.idempotency_key}
-            with conn.begin():
-                conn.execute(_MARK, mark)
+    width = max(1, int(ch.concurrency or 1))
+    pool = ThreadPoolExecutor(width, thread_name_prefix="outreach-send") if width > 1 else None
+    renewed, held, allowance = time.monotonic(), {it.run_id for it in items}, 0
+    try:
+        with engine.connect() as conn:
+            for start in range(0, len(items), width):
+                if time.monotonic() - renewed > lease.total_seconds() / 3:
+                    with conn.begin():
+                        held = {run_id for run_id, _ in _hold(
+                            conn, [x.run_id for x in items[start:]], worker,
+                            timebase.now() + lease, fresh=False)}
+                    renewed = time.monotonic()
+                window = [it for it in items[start:start + width] if it.run_id in held]
+                while refused is None and allowance < len(window):
+                    allowance += acquire_many(engine, ch.id, ch.rate_per_second,
+                                              len(items) - start - allowance)
+                allowance = max(0, allowance - len(window))
+                calls = ([_call(ch, refused, it) for it in window] if pool is None else
+                         (f.result() for f in as_completed(
+                             pool.submit(_call, ch, refused, it) for it in window)))
+                for it, result in calls:
+                    mark = _outcome(cid, ch, it, result)
+                    with conn.begin():
+                        conn.execute(_MARK, mark)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     return [it for it in items if it.run_id in held]
 
 

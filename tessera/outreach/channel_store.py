@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tessera.errors import NotFoundError
 from tessera.outreach.channels import ChannelSpec, get_kind, validate_config
+from tessera.outreach.errors import ConfigError
 from tessera.outreach.models import CHANNELS
 from tessera.outreach.secrets import decrypt_secrets, encrypt_secrets
 from tessera.schema.catalog import Bind, transaction
@@ -33,10 +34,11 @@ class LoadedChannel:
     secrets: dict[str, Any]
     rate_per_second: float | None
     max_attempts: int
+    concurrency: int = 1
 
 
 def public(row: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k != "secrets"}
+    out = {k: v for k, v in row.items() if k not in ("secrets", "callback_token_hash")}
     out["secrets_set"] = sorted(decrypt_secrets(row["secrets"])) if row.get("secrets") else []
     return out
 
@@ -52,7 +54,10 @@ def create_channel(bind: Bind, *, base_id: int, name: str, kind: str,
                    config: Mapping[str, Any] | None = None,
                    secrets: Mapping[str, Any] | None = None,
                    rate_per_second: float | None = None,
-                   max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> dict[str, Any]:
+                   max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                   concurrency: int | None = None) -> dict[str, Any]:
+    """``concurrency``: messages a worker may have in flight at once on this channel (default
+    1). Above 1 a SIGKILL of the worker may resend that many messages (under their keys)."""
     spec = get_kind(kind)
     config, secrets = dict(config or {}), dict(secrets or {})
     validate_config(spec, config, secrets)
@@ -61,7 +66,8 @@ def create_channel(bind: Bind, *, base_id: int, name: str, kind: str,
         cid = conn.execute(sa.insert(CHANNELS).values(
             base_id=base_id, name=name, kind=kind, config=config,
             secrets=encrypt_secrets(secrets), rate_per_second=rate_per_second,
-            max_attempts=max_attempts, created_at=now, updated_at=now)
+            max_attempts=max_attempts, concurrency=_concurrency(concurrency), created_at=now,
+            updated_at=now)
             .returning(CHANNELS.c.id)).scalar_one()
         return public(_row(conn, cid))
 
@@ -70,7 +76,8 @@ def update_channel(bind: Bind, channel_id: int, *, name: str | None = None,
                    config: Mapping[str, Any] | None = None,
                    secrets: Mapping[str, Any] | None = None,
                    rate_per_second: float | None = None,
-                   max_attempts: int | None = None) -> dict[str, Any]:
+                   max_attempts: int | None = None,
+                   concurrency: int | None = None) -> dict[str, Any]:
     """``secrets`` are merged: keys given are replaced, a key set to None is removed."""
     _forget()
     with transaction(bind) as conn:
@@ -88,7 +95,9 @@ def update_channel(bind: Bind, channel_id: int, *, name: str | None = None,
             name=name or row["name"], config=new_config, secrets=encrypt_secrets(current),
             rate_per_second=rate_per_second if rate_per_second is not None
             else row["rate_per_second"],
-            max_attempts=max_attempts or row["max_attempts"], updated_at=timebase.now()))
+            max_attempts=max_attempts or row["max_attempts"],
+            concurrency=_concurrency(concurrency) if concurrency is not None
+            else row["concurrency"], updated_at=timebase.now()))
         return public(_row(conn, channel_id))
 
 
@@ -114,7 +123,16 @@ def load(conn: sa.Connection, channel_id: int) -> LoadedChannel:
     row = _row(conn, channel_id)
     return LoadedChannel(row["id"], row["name"], get_kind(row["kind"]), dict(row["config"]),
                          decrypt_secrets(row["secrets"]), row["rate_per_second"],
-                         row["max_attempts"])
+                         row["max_attempts"], row["concurrency"] or 1)
+
+
+def _concurrency(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 64:
+        raise ConfigError("concurrency must be a whole number from 1 to 64.",
+                          "并发数必须是 1 到 64 之间的整数。")
+    return value
 
 
 def _forget() -> None:

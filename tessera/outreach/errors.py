@@ -7,7 +7,7 @@ from typing import Any
 from tessera.errors import TesseraError
 
 __all__ = ["OutreachError", "ConfigError", "SecretKeyError", "ChannelError", "TransientError",
-           "PermanentError", "TemplateRenderError", "LinkRefused"]
+           "PermanentError", "TemplateRenderError", "LinkRefused", "CallbackRefused"]
 
 
 class OutreachError(TesseraError):
@@ -78,3 +78,13 @@ class LinkRefused(OutreachError):
     def __init__(self) -> None:
         super().__init__("This link is not valid. Ask the clinic for a new one.",
                          "此链接无效，请联系诊所获取新链接。")
+
+
+class CallbackRefused(OutreachError):
+    """A provider callback that cannot be applied: 400 (malformed), 401 (signature), 404."""
+
+    code = "outreach.callback"
+
+    def __init__(self, status: int, en: str, zh: str) -> None:
+        self.http_status = status
+        super().__init__(en, zh, details={"status": status})

@@ -11,6 +11,8 @@ out_call_queues     a caller team's queue: task segment, callers, daily cap, out
 out_queue_items     one task in one caller's list for one day, with the outcome clicked
 out_member_pages    per customer table: which fields the self-service page shows
 out_member_links    a customer's self-service link: only the token's SHA-256 is stored
+out_receipts        delivery receipts from the providers' callbacks (0011_outreach_receipts)
+out_inbound         inbound messages (SMS replies) from the callbacks, matched to a customer
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from tessera.fields.sqltypes import JsonValue, UtcDateTime
 from tessera.models import Model
 
 __all__ = ["TEMPLATES", "CHANNELS", "CAMPAIGNS", "DELIVERIES", "RATE_WINDOWS", "CALL_QUEUES",
-           "QUEUE_ITEMS", "MEMBER_PAGES", "MEMBER_LINKS", "OUTREACH_TABLES"]
+           "QUEUE_ITEMS", "MEMBER_PAGES", "MEMBER_LINKS", "RECEIPTS", "INBOUND",
+           "OUTREACH_TABLES"]
 
 meta = Model.metadata
 
@@ -56,6 +59,9 @@ CHANNELS = sa.Table(
     sa.Column("max_attempts", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+    # 0011: messages one worker sends at once (None = 1) and the callbacks' URL token hash
+    sa.Column("concurrency", sa.Integer, nullable=True),
+    sa.Column("callback_token_hash", sa.String(64), nullable=True),
     sa.UniqueConstraint("base_id", "name"),
 )
 
@@ -96,8 +102,44 @@ DELIVERIES = sa.Table(
     sa.Column("queued_at", UtcDateTime(), nullable=False),
     sa.Column("sent_at", UtcDateTime(), nullable=True),
     sa.Column("replied_at", UtcDateTime(), nullable=True),
+    # 0011: the provider's delivery receipt (delivered | undelivered) and its code
+    sa.Column("receipt", sa.String(20), nullable=True),
+    sa.Column("receipt_code", sa.String(100), nullable=True),
+    sa.Column("receipt_at", UtcDateTime(), nullable=True),
     sa.UniqueConstraint("campaign_id", "record_id"),
     sa.Index(None, "campaign_id", "status"),
+    sa.Index(None, "idempotency_key"),
+    sa.Index(None, "provider_id"),
+)
+
+RECEIPTS = sa.Table(
+    "out_receipts", meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("channel_id", sa.Integer, sa.ForeignKey("out_channels.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("dedupe_key", sa.String(64), nullable=False),     # SHA-256 of the report
+    sa.Column("delivery_id", sa.Integer, nullable=True),
+    sa.Column("provider_id", sa.String(200), nullable=True),
+    sa.Column("outcome", sa.String(20), nullable=False),        # delivered | undelivered
+    sa.Column("code", sa.String(100), nullable=True),
+    sa.Column("detail", JsonValue, nullable=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("channel_id", "dedupe_key"),
+)
+
+INBOUND = sa.Table(
+    "out_inbound", meta,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("channel_id", sa.Integer, sa.ForeignKey("out_channels.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("dedupe_key", sa.String(64), nullable=False),
+    sa.Column("phone", sa.String(40), nullable=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),           # optout | reply | unmatched
+    sa.Column("campaign_id", sa.Integer, nullable=True),
+    sa.Column("record_id", sa.Integer, nullable=True),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("channel_id", "dedupe_key"),
 )
 
 RATE_WINDOWS = sa.Table(
@@ -158,4 +200,4 @@ MEMBER_LINKS = sa.Table(
 )
 
 OUTREACH_TABLES = (TEMPLATES, CHANNELS, CAMPAIGNS, DELIVERIES, RATE_WINDOWS, CALL_QUEUES,
-                   QUEUE_ITEMS, MEMBER_PAGES, MEMBER_LINKS)
+                   QUEUE_ITEMS, MEMBER_PAGES, MEMBER_LINKS, RECEIPTS, INBOUND)

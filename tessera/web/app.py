@@ -30,6 +30,7 @@ from tessera.auth.middleware import AuthMiddleware
 from tessera.auth.pages import AUTH_PAGE_ROUTES
 from tessera.auth.templating import AUTH_TEMPLATE_GLOBALS
 from tessera.db import create_engine, database_url
+from tessera.outreach.callbacks_web import CALLBACK_ROUTES
 from tessera.outreach.member_web import MEMBER_ROUTES
 from tessera.web.change_feed import feed_for
 from tessera.web.errors import EXCEPTION_HANDLERS
@@ -100,7 +101,8 @@ def create_app(url: str | None = None, *, engine: Engine | None = None,
                 engine.dispose()
 
     app = Starlette(
-        routes=[*api_routes(), *PAGE_ROUTES, *PACK_PAGE_ROUTES, *MEMBER_ROUTES, *AUTH_PAGE_ROUTES,
+        routes=[*api_routes(), *PAGE_ROUTES, *PACK_PAGE_ROUTES, *MEMBER_ROUTES, *CALLBACK_ROUTES,
+                *AUTH_PAGE_ROUTES,
                 *ADMIN_PAGE_ROUTES,
                 Mount("/static", app=StaticFiles(directory=UI_DIR / "static"), name="static")],
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(AuthMiddleware),

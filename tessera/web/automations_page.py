@@ -33,7 +33,10 @@ def option_params(options_schema: Mapping[str, Any], locale: str) -> list[dict[s
                 "help": prop.get("description", "")}
         if "enum" in prop:
             names = prop.get("enum_zh" if locale == "zh" else "enum_en") or prop["enum"]
-            item["choices"] = [{"value": v, "label": str(n)} for v, n in zip(prop["enum"], names)]
+            if len(names) != len(prop["enum"]):
+                names = prop["enum"]
+            item["choices"] = [{"value": v, "label": str(n)}
+                               for v, n in zip(prop["enum"], names, strict=True)]
         out.append(item)
     return out
 

@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tessera import models as m
+from tessera.history import BATCH_ACTION
 from tessera.web import seek
 
 __all__ = ["Change", "ChangeFeed", "feed_for", "read_changes", "CHANNEL", "POLL_S", "MAX_IDS"]
@@ -89,7 +90,9 @@ def read_changes(conn: sa.Connection, change_set_ids: Sequence[int]) -> list[Cha
         if not complete:
             changes.append(Change(tables[cs], "reload", (), ()))
         elif records:
-            kind = next((k for k in ("create", "delete") if k in actions), "update")
+            # a batch of creates (an import) is one history entry: a create all the same
+            kind = "create" if actions & {"create", BATCH_ACTION} else \
+                "delete" if "delete" in actions else "update"
             changes.append(Change(tables[cs], kind, tuple(sorted(records)),
                                   tuple(sorted(fields))))
     return changes

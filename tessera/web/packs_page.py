@@ -10,6 +10,7 @@ adds only what a browser needs besides: the bundled packs' text, taking an uploa
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -39,17 +40,26 @@ def _localized(value: Any, locale: str) -> str:
     return "" if value is None else str(value)
 
 
+@functools.lru_cache(maxsize=32)
+def _pack_data(pack_file: Path, mtime_ns: int) -> dict[str, Any] | None:
+    """The parsed pack.yaml of a bundled pack, cached until the file changes (parsing the
+    clinic pack with positions takes ~0.1–0.5 s: too slow for every page view)."""
+    from tessera.packs import PackValidationError, load_pack
+
+    try:
+        return load_pack(pack_file.parent).data
+    except PackValidationError:
+        return None  # a broken bundled pack is reported by `tessera pack validate`, not here
+
+
 def bundled_packs(locale: str, apps_dir: Path = APPS_DIR) -> list[dict[str, Any]]:
     """The pack folders shipped in apps/: name, version, title, description and sample-data
     choices (default count, specialties), read from each pack.yaml."""
-    from tessera.packs import PackValidationError, load_pack
-
     out = []
     for folder in sorted(p for p in apps_dir.iterdir() if (p / "pack.yaml").is_file()):
-        try:
-            data = load_pack(folder).data
-        except PackValidationError:
-            continue  # a broken bundled pack is reported by `tessera pack validate`, not here
+        data = _pack_data(folder / "pack.yaml", (folder / "pack.yaml").stat().st_mtime_ns)
+        if data is None:
+            continue
         sample = data.get("sample_data") or {}
         specialty = (sample.get("options") or {}).get("specialty")
         out.append({"folder": folder.name, "name": data.get("name"),

@@ -26,3 +26,31 @@ def test_access_migration_matches_models_and_round_trips(backend_url: str) -> No
     upgrade(engine)
     assert NAMES <= set(sa.inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_run_as_migration_keeps_existing_automations_running_as_the_system(
+        backend_url: str) -> None:
+    """Automations made before 0010 ran as SYSTEM; they get a SYSTEM row (and a downgrade
+    drops the table)."""
+    from tessera.access.models import RUN_AS
+    from tessera.workflow.models import AUTOMATIONS
+
+    engine = create_engine(backend_url)
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0009_view_layout")
+        base_id = conn.execute(sa.text("INSERT INTO bases (name, created_at) VALUES "
+                                       "('b', CURRENT_TIMESTAMP) RETURNING id")).scalar_one()
+        now = sa.func.now()
+        conn.execute(sa.insert(AUTOMATIONS).values(
+            base_id=base_id, name="old", enabled=False, trigger_type="manual",
+            created_at=now, updated_at=now))
+    upgrade(engine)
+    with engine.begin() as conn:
+        rows = conn.execute(sa.select(RUN_AS.c.user_id, RUN_AS.c.is_system)).all()
+        assert [tuple(r) for r in rows] == [(None, True)]
+        command.check(alembic_config(conn))
+        command.downgrade(alembic_config(conn), "0009_view_layout")
+    engine.dispose()
+    engine = create_engine(backend_url)
+    assert "access_run_as" not in set(sa.inspect(engine).get_table_names())
+    engine.dispose()

@@ -61,7 +61,10 @@ def test_parse_column_matches_parse_for_every_value():
     many = samples * 30   # long enough for the repeated-text memo
     for name, field_type in REGISTRY.items():
         for values in (samples, many, [1.5, None, 2.0], ["a", "b"], [True, None],
-                       [dt.date(2020, 1, 1), None]):
+                       [dt.date(2020, 1, 1), None], ["li@example.com", None, "x@y.cn"],
+                       ["a@b.cn", " a@b.cn", ""], ["+86 138 0013 8000", "12345", None],
+                       ["138", "---", " 12 34 5"], ["Li Lei", "Han Meimei"],
+                       ["2024-01-05", "2024-01-05", "2024-02-30", "2024-01-05"] * 3):
             stored, errors = field_type.parse_column(values, F())
             failed = dict(errors)
             for index, value in enumerate(values):
@@ -190,3 +193,11 @@ def test_ids_follow_on_and_single_creates_continue_after_them(engine, records, m
     assert records.create(table.id, {"Name": "after"})["id"] == first + 1001
     assert records.bulk_create(table.id, [{"Name": "x"}]) == [first + 1002]
     assert [records.get(table.id, r)["fields"]["Name"] for r in (ids[0], ids[-1])] == ["n0", "n999"]
+
+
+def test_rows_without_values_still_create_records(engine, records, make_table):
+    table = make_table("T", FIELDS)
+    ids = records.bulk_create(table.id, [{}, {}, {"Name": "c"}])
+    assert len(ids) == 3 and count_records(engine, table.id) == 3
+    assert records.bulk_create(table.id, []) == []
+    assert [records.get(table.id, r)["fields"]["Name"] for r in ids] == [None, None, "c"]

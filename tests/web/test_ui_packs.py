@@ -6,6 +6,7 @@ as a downloadable .zip / pack.yaml that validates again (SQLite and PostgreSQL).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from typing import Any
 
@@ -75,6 +76,10 @@ def test_bundled_files_and_unzip_endpoints(client: Any) -> None:
     assert "zip" in refused.json()["error"]["message"]
 
 
+GYM_VERSION = re.search(r"^version: (\S+)$", (APPS_DIR / "gym_membership" / "pack.yaml")
+                        .read_text("utf-8"), re.M).group(1)
+
+
 def _install(client: Any, name: str) -> dict[str, Any]:
     files = client.get("/ui/packs/bundled/gym_membership").json()
     response = client.post("/api/v1/packs/install", json={**files, "base_name": name})
@@ -90,7 +95,7 @@ def test_packs_page_lists_installed_and_bundled(client: Any) -> None:
     page = client.get("/packs").text
     rows = page.split('id="pack-installed"')[1].split("</table>")[0]
     assert f'data-base-id="{installed["base_id"]}"' in rows and "Gym north" in rows
-    assert '<td class="pack-version">1.0.0</td>' in rows
+    assert f'<td class="pack-version">{GYM_VERSION}</td>' in rows
     assert "Plain base" not in rows
     assert 'value="clinic_crm"' in page and 'value="gym_membership"' in page
 
@@ -99,11 +104,11 @@ def test_base_pack_page_and_export_downloads(client: Any) -> None:
     installed = _install(client, "Gym south")
     bid = installed["base_id"]
     page = client.get(f"/bases/{bid}/pack").text
-    assert 'data-version="1.0.0"' in page and 'id="pack-upgrade"' in page
+    assert f'data-version="{GYM_VERSION}"' in page and 'id="pack-upgrade"' in page
     archive = client.get(f"/bases/{bid}/pack/export.zip")
     assert archive.status_code == 200
     assert archive.headers["content-type"] == "application/zip"
-    assert 'filename="gym_membership-1.0.0.zip"' in archive.headers["content-disposition"]
+    assert f'filename="gym_membership-{GYM_VERSION}.zip"' in archive.headers["content-disposition"]
     files = read_pack_zip(archive.content)
     validated, issues = check_pack(load_text(files.text))
     assert issues == [] and validated.pack["name"] == "gym_membership"

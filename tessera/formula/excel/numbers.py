@@ -145,19 +145,23 @@ def general_text(x: float) -> str | None:
                 r = r[:-2]
             if len(r.lstrip("-").replace(".", "").strip("0")) <= 15 and r not in ("0", "-0"):
                 return r
-    return general_text_exact(x)
+    return _general(x, decimal_of(x), _FAST)
 
 
 def general_text_exact(x: float) -> str | None:
-    """:func:`general_text` by exact decimal arithmetic (the reference path)."""
+    """:func:`general_text` by exact decimal arithmetic throughout (the reference path)."""
     if not math.isfinite(x):
         return None
-    d = abs(decimal_of(x))
+    return _general(x, decimal_of_exact(x), Context(prec=_PRECISION))
+
+
+def _general(x: float, value: Decimal, context: Context) -> str:
+    d = abs(value)
     if d < MIN_NORMAL:
         return "0"
     exponent = d.adjusted()
     significant = 14 if exponent >= 99 or exponent <= -99 else 15
-    rounded = d.quantize(Decimal(1).scaleb(exponent - significant + 1), ROUND_HALF_UP, context=_FAST)
+    rounded = d.quantize(Decimal(1).scaleb(exponent - significant + 1), ROUND_HALF_UP, context=context)
     exponent = rounded.adjusted()  # a carry (9.99…→10) moves the exponent
     digits = "".join(map(str, rounded.as_tuple().digits)).strip("0")
     sign = "-" if x < 0 else ""

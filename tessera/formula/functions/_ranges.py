@@ -55,6 +55,7 @@ class RangeRows:
     where: Any | None  # correlation with the current record (None: every row)
     row: Any  # the current record's FROM object (what derived tables correlate to)
     group: Any | None = None  # a list: where its aggregates may be grouped (SqlContext.groups)
+    groups: Any | None = None  # SqlContext.groups: its grouped tables correlate like the record
 
     def aggregate(self, expression: Any) -> Any:
         """``expression`` (an aggregate over these rows) for the current record: a correlated
@@ -71,7 +72,7 @@ class RangeRows:
         for condition in (self.where, where):
             if condition is not None:
                 q = q.where(condition)
-        return q.correlate(self.row)
+        return q.correlate(*correlation(self.row, self.groups))
 
     def numbered(self, ctx: SqlContext, *values: Any) -> Any:
         """A derived table of ``values`` (labelled v0, v1...) with their 1-based position ``i``."""
@@ -132,23 +133,29 @@ def range_rows(ctx: SqlContext, ranges: list[Typed]) -> RangeRows:
         return RangeRows(
             [ctx.stored(tgt.c[r.field.column], r.field) for r in ranges], tgt.c[target.id_column],
             jn.join(tgt, tgt.c[target.id_column] == jn.c[link.dst_column]),
-            jn.c[link.src_column] == ctx.row.c[ctx.schema.id_column], ctx.row, group,
+            jn.c[link.src_column] == ctx.row.c[ctx.schema.id_column], ctx.row, group, ctx.groups,
         )
     if first.origin == "column":
         columns = {r.field.column for r in ranges}
         table = sa.table(ctx.schema.table, sa.column(ctx.schema.id_column), *[sa.column(c) for c in sorted(columns)])
         alias = table.alias(ctx.fresh_name("col"))
         return RangeRows([ctx.stored(alias.c[r.field.column], r.field) for r in ranges], alias.c[ctx.schema.id_column],
-                         alias, None, ctx.row)
+                         alias, None, ctx.row, None, ctx.groups)
     if first.origin == "options":  # one multi-select field: its labels in their stored order
         source, label, position = ctx.option_items(ctx.row.c[first.field.column])
-        return RangeRows([label for _ in ranges], position, source, None, ctx.row)
+        return RangeRows([label for _ in ranges], position, source, None, ctx.row, None, ctx.groups)
     # The cell's values are columns of a one-row derived table, so that aggregates over them
     # belong to the subquery (PostgreSQL assigns an aggregate of outer columns to the outer query).
     values = [ctx.row.c[r.field.column] if r.origin == "field" else ctx.compile(r).value for r in ranges]
     cell = sa.select(sa.literal(1).label("one"), *[v.label(f"c{k}") for k, v in enumerate(values)])
-    one = cell.correlate(ctx.row).subquery(ctx.fresh_name("cell"))
-    return RangeRows([one.c[f"c{k}"] for k in range(len(values))], one.c.one, one, None, ctx.row)
+    one = cell.correlate(*correlation(ctx.row, ctx.groups)).subquery(ctx.fresh_name("cell"))
+    return RangeRows([one.c[f"c{k}"] for k in range(len(values))], one.c.one, one, None, ctx.row, None, ctx.groups)
+
+
+def correlation(row: Any, groups: Any | None) -> tuple[Any, ...]:
+    """What a subquery of the current record correlates to: the record's FROM object and,
+    in a full recompute, the grouped tables joined beside it (never its own FROM)."""
+    return (row, *groups.tables()) if groups is not None else (row,)
 
 
 def target_table(target: Any) -> Any:
@@ -160,7 +167,7 @@ def target_table(target: Any) -> Any:
 def cell_rows(ctx: SqlContext) -> RangeRows:
     """One row (a cell of the current record): selects from it may read the current record."""
     one = sa.select(sa.literal(1).label("one")).subquery(ctx.fresh_name("cell"))
-    return RangeRows([], one.c.one, one, None, ctx.row)
+    return RangeRows([], one.c.one, one, None, ctx.row, None, ctx.groups)
 
 
 def py_items(ctx: Any, t: Typed) -> Callable[[Env], Any]:

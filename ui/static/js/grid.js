@@ -2,7 +2,7 @@
 // blocks (GET /ui/tables/{id}/grid/block?b=N), keyboard like Excel, in-place editors per
 // field type, TSV copy/paste, fill down, undo/redo through change sets, column resize, hide
 // and freeze. Only the rows in the viewport exist in the DOM, so a million rows stay light.
-import { api, query } from "./api.js";
+import { api, query, csrfToken, pageLanguage, ApiError } from "./api.js";
 import { toTSV, parseTSV } from "./tsv.js";
 import { displayText, editText, fromText, isReadOnly } from "./values.js";
 import { openEditor } from "./editors.js";
@@ -65,15 +65,23 @@ export class Grid {
   savePrefs() {
     const prefs = { widths: this.widths, frozen: this.frozen, rowH: this.rowH, groupBy: this.state.groupBy,
                     order: this.order, hidden: [...this.state.hidden] };
-    clearTimeout(this.prefsTimer);
-    this.prefsTimer = setTimeout(() => { this.prefsSaved = this.pushPrefs(prefs); }, 250);
+    this.pushPrefs(prefs);
   }
+  // one PUT after the other (the last choice wins); keepalive lets a PUT sent just before the
+  // user navigates away still arrive
   pushPrefs(prefs) {
     const clean = { ...prefs };
     if (clean.groupBy !== null && clean.groupBy !== undefined) clean.groupBy = Number(clean.groupBy);
     const view = this.config.viewId ? `?view=${this.config.viewId}` : "";
-    return api("PUT", `/ui/tables/${this.tableId}/personal${view}`, clean)
-      .catch((err) => this.flash(err.message, true));
+    const send = () => fetch(`/ui/tables/${this.tableId}/personal${view}`, {
+      method: "PUT", keepalive: true, credentials: "same-origin", body: JSON.stringify(clean),
+      headers: { "content-type": "application/json", "accept": "application/json",
+                 "accept-language": pageLanguage(), "X-CSRF-Token": csrfToken() },
+    }).then(async (response) => {
+      if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+    }).catch((err) => this.flash(err.message, true));
+    this.prefsQueue = (this.prefsQueue || Promise.resolve()).then(send);
+    return this.prefsQueue;
   }
 
   // the layout "save view" stores (tessera.schema.view_layout): further group levels of the

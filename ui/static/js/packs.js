@@ -55,16 +55,6 @@ function showError(box, err) {
   showIssues(box, err.details && err.details.issues, err.message);
 }
 
-// Validate first, so every problem is listed with its position (not only the first).
-async function validated(files, issuesBox) {
-  const check = await api("POST", "/api/v1/packs/validate", files);
-  if (!check.valid) {
-    showIssues(issuesBox, check.issues);
-    return null;
-  }
-  return check;
-}
-
 function wireSource(select, uploadRow, input, chosenLabel, onChange) {
   const sync = () => {
     uploadRow.hidden = select.value !== "";
@@ -100,8 +90,8 @@ function installScreen() {
     try {
       const name = $("pi-base-name").value.trim();
       if (!name) throw new Error(T("Give the new base a name.", "请填写新数据库的名称。"));
+      // an invalid pack is refused with every problem (error details: issues), nothing made
       const files = await packFiles($("pi-source").value, $("pi-files").files);
-      if (!(await validated(files, issues))) return;
       const sample = Number($("pi-sample").value || 0);
       if (!Number.isInteger(sample) || sample < 0) throw new Error(T("Sample records must be a whole number, 0 or more.", "示例记录数必须是 0 或更大的整数。"));
       const body = { ...files, base_name: name, sample: sample > 0 ? sample : null };
@@ -132,7 +122,7 @@ const VERB = {
 };
 
 function pretty(value) {
-  return value === undefined || value === null ? "—" : JSON.stringify(value, null, 1);
+  return value === undefined || value === null ? T("(not in the base: you deleted it)", "（数据库中没有：已被您删除）") : JSON.stringify(value, null, 1);
 }
 
 function showPlan(box, report) {
@@ -177,7 +167,7 @@ function upgradeScreen() {
     issues.innerHTML = "";
     try {
       const files = dryRun ? await packFiles($("pu-source").value, $("pu-files").files) : previewed;
-      if (dryRun && !(await validated(files, issues))) { $("pu-plan").innerHTML = ""; return; }
+      if (dryRun) $("pu-plan").innerHTML = "";
       const report = await api("POST", `/api/v1/bases/${config.baseId}/pack/upgrade`, { ...files, dry_run: dryRun, prune: $("pu-prune").checked });
       showPlan($("pu-plan"), report);
       previewed = dryRun ? files : null;
