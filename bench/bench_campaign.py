@@ -115,6 +115,16 @@ def _launch(engine: sa.Engine, campaign_id: int) -> tuple[float, dict[str, int]]
     return time.perf_counter() - t0, counts
 
 
+def _progress(sink: _Sink, before: int, done: threading.Event, backend: str, w: int) -> None:
+    """A line every 30 s (messages so far, rate): a run cut short still shows its pace."""
+    t0 = time.perf_counter()
+    while not done.wait(30):
+        sent, elapsed = sink.count - before, time.perf_counter() - t0
+        print(json.dumps({"progress": backend, "workers": w, "sent": sent,
+                          "elapsed_s": round(elapsed), "messages_per_s": round(sent / elapsed, 1),
+                          "load": os.getloadavg()[0]}), flush=True)
+
+
 def _drain(url: str, workers: int) -> tuple[float, float]:
     """Wall seconds, and CPU seconds the worker processes spent (user + system: a measure the
     other engineers' load on the shared machine hardly moves)."""
@@ -159,7 +169,13 @@ def bench(backend: str, url: str, n: int, send: int, workers: list[int],
                                  concurrency=concurrency)
             launch_s, counts = _launch(engine, campaign["id"])
             before = sink.count
-            drain_s, cpu_s = _drain(url, w)
+            done = threading.Event()
+            threading.Thread(target=_progress, args=(sink, before, done, backend, w),
+                             daemon=True).start()
+            try:
+                drain_s, cpu_s = _drain(url, w)
+            finally:
+                done.set()
             sent = sink.count - before
             results[f"{backend}.workers{w}"] = {
                 "recipients": counts["queued"], "concurrency": concurrency, "launch_s": round(launch_s, 2),

@@ -12,7 +12,10 @@ visits (hours on this machine, see bench/RESULTS.md). Results go to bench/out/cl
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
+import io
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -59,6 +62,17 @@ def run(url: str, customers: int, visits: int, inserts: int, specialty: str) -> 
         svc.get(customers_table, cid)
 
     results["visit_insert"] = latency(one_visit, calls=inserts)
+    # a second series under cProfile (slower, not used for the latency): what the slowest
+    # insert spent its time on
+    slowest: list[Any] = [0.0, None]
+    for i in range(inserts, inserts + max(10, inserts // 2)):
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+        profile.runcall(one_visit, i)
+        if time.perf_counter() - t0 > slowest[0]:
+            slowest[:] = [time.perf_counter() - t0, profile]
+    results["slowest_profiled_insert_ms"] = round(slowest[0] * 1000, 1)
+    results["slowest_insert_profile"] = _top(slowest[1])
     worker = wf.Worker(engine, worker_id="bench")
     t0 = time.perf_counter()
     stats = worker.run_once()
@@ -66,6 +80,16 @@ def run(url: str, customers: int, visits: int, inserts: int, specialty: str) -> 
     results["worker_stats"] = str(stats)
     engine.dispose()
     return results
+
+
+def _top(profile: Any, n: int = 12) -> list[str]:
+    """The ``n`` functions with the most cumulative time in one profiled insert: what the
+    slow (p95) inserts spend their time on."""
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(n)
+    lines = [ln.strip() for ln in out.getvalue().splitlines() if ln.strip()]
+    start = next((k for k, ln in enumerate(lines) if ln.startswith("ncalls")), 0)
+    return lines[start:start + n + 1]
 
 
 def _sqlite_url(customers: int) -> str:

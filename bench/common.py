@@ -68,3 +68,23 @@ def record(name: str, results: dict[str, Any]) -> Path:
     payload = {"machine": machine(), "results": results}
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
     return path
+
+
+@contextmanager
+def bench_database(backend: str):
+    """A database URL for a benchmark: a temporary SQLite file, or PostgreSQL at
+    TESSERA_BENCH_PG_URL, else a throwaway cluster (stopped afterwards)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "sqlite":
+            yield f"sqlite:///{tmp}/bench.db"
+            return
+        url = os.environ.get("TESSERA_BENCH_PG_URL", "")
+        if url:
+            yield url
+            return
+        from tessera.testing.pgcluster import PgCluster
+
+        with PgCluster() as cluster:
+            yield cluster.url

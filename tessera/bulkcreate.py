@@ -176,7 +176,8 @@ def create_columns(service: Any, conn: Connection, table: TableInfo,
     if not keep:
         return outcome
     m = len(keep)
-    plain = [c for c in parsed if c.field.type != "link" and c.field.column]
+    plain = [c for c in parsed if c.field.type != "link" and c.field.column
+             and not c.field.read_only]
     links = [c for c in parsed if c.field.type == "link"]
     now = utcnow()
     names = ["created_at", "updated_at", *[c.field.column or "" for c in plain]]

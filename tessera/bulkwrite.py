@@ -119,11 +119,35 @@ def _convert_column(values: Sequence[Any] | Constant, process: Callable[[Any], A
     try:
         distinct = set(values)
     except TypeError:  # unhashable values (lists for JSON columns)
-        distinct = None
-    if distinct is None or len(distinct) * 2 > len(values):
+        return _convert_lists(values, process)
+    if len(distinct) * 2 > len(values):
         return [None if v is None else process(v) for v in values]
     memo = {v: (None if v is None else process(v)) for v in distinct}
     return list(map(memo.__getitem__, values))
+
+
+def _convert_lists(values: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
+    """Lists (multi-select labels) repeat too: convert each distinct list once. The key holds
+    the items' types as well, so [1] and [1.0] and [True] stay apart."""
+    memo: dict[Any, Any] = {}
+    out = []
+    for v in values:
+        if v is None:
+            out.append(None)
+            continue
+        try:
+            key = (tuple(v), tuple(map(type, v))) if v.__class__ is list else v
+            hit = memo.get(key, _MISSING)
+        except TypeError:   # nested or dict values
+            out.append(process(v))
+            continue
+        if hit is _MISSING:
+            hit = memo[key] = process(v)
+        out.append(hit)
+    return out
+
+
+_MISSING = object()
 
 
 def insert_columns(conn: Connection, table: sa.Table, columns: Sequence[str],

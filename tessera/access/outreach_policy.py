@@ -58,6 +58,7 @@ OUTREACH_POLICY: dict[str, RoutePolicy] = {
     "update_outreach_channel": _p("automations.write", "channel_id"),
     "delete_outreach_channel": _p("automations.write", "channel_id"),
     "test_outreach_channel": _p("automations.write", "channel_id"),
+    "issue_channel_callback_token": _p("automations.write", "channel_id"),
     "list_outreach_campaigns": _p("automations.read", "base_id"),
     "create_outreach_campaign": _p("automations.write", "base_id"),
     "get_outreach_campaign": _p("automations.read", "campaign_id"),

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tessera.access.audit import audit
 from tessera.access.errors import ForbiddenError
 from tessera.access.members import role_of
 from tessera.access.models import RUN_AS
@@ -160,8 +161,6 @@ def set_run_as(conn: Connection, actor: Principal, automation_id: int, base_id: 
     elif (current.user_id, current.system) != (values["user_id"], system):
         conn.execute(sa.update(RUN_AS).where(RUN_AS.c.automation_id == automation_id)
                      .values(**values))
-        from tessera.access.audit import audit
-
         audit(conn, actor, "automation.run_as", f"automation:{automation_id}",
               {"user_id": values["user_id"], "system": system})
     found = get_run_as(conn, automation_id)

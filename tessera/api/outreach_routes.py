@@ -115,6 +115,12 @@ def update_outreach_channel(call: Call) -> dict[str, Any]:
                               concurrency=b.get("concurrency"))
 
 
+def issue_channel_callback_token(call: Call) -> dict[str, Any]:
+    from tessera.outreach.receipts import issue_callback_token
+
+    return issue_callback_token(call.engine, call.path["channel_id"])
+
+
 def delete_outreach_channel(call: Call) -> None:
     out.delete_channel(call.engine, call.path["channel_id"])
 
@@ -295,6 +301,9 @@ OUTREACH_ROUTES: tuple[ApiRoute, ...] = (
        body=_body([], {k: v for k, v in _CHANNEL.items() if k != "kind"})),
     _r("DELETE", CH, delete_outreach_channel, "Delete a channel", None, status=204,
        errors=(404,)),
+    _r("POST", CH + "/callback-token", issue_channel_callback_token,
+       "A new callback URL token for delivery receipts and inbound SMS (shown once; the "
+       "previous one stops working)", _OBJ, errors=(400, 404)),
     _r("POST", CH + "/test", test_outreach_channel, "Send one test message now", _OBJ,
        body=_body(["body"], {"to": {"type": ["string", "null"]}, "subject": {"type": "string"},
                              "body": {"type": "string"}, "params": _OBJ,

@@ -166,6 +166,13 @@ class NumberType(FieldType):
     def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
         if kinds_within(values, {float, NONE_TYPE}) and finite_floats(values):
             return list(values), []
+        if kinds_within(values, {float, int, NONE_TYPE}):   # Excel integers arrive as int
+            try:
+                floats = [v if v is None else float(v) for v in values]
+            except OverflowError:   # an int too big for a float: parse words the error
+                floats = [float("inf")]
+            if finite_floats(floats):
+                return floats, []
         return parse_each(values, lambda v: self.parse(v, field),
                           fast={float: _finite, int: float})
 

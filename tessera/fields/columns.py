@@ -133,7 +133,7 @@ def _attempt(value: Any, parse: Parse, convert: Parse | None) -> Any:
     if convert is not None:
         try:
             return convert(value)
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, OverflowError):
             pass
     try:
         return parse(value)

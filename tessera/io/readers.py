@@ -89,7 +89,7 @@ _ODD = frozenset({dt.time, dt.timedelta})
 def _cells(row: Any) -> list[Any]:
     """A row's cells as import values: '' → None, times as text (see ``_cell``)."""
     if _ODD.isdisjoint(map(type, row)):
-        return [None if v == "" else v for v in row]
+        return [(v or None) if v.__class__ is str else v for v in row]
     return list(map(_cell, row))
 
 

@@ -58,7 +58,8 @@ def task_outcomes(conn: sa.Connection, base_id: int, cfg: dict[str, Any],
 
 
 def _empty() -> dict[str, int]:
-    return {**{s: 0 for s in STATUSES}, "replied": 0, "booked": 0, "arrived": 0, "total": 0}
+    return {**{s: 0 for s in STATUSES}, "delivered": 0, "undelivered": 0, "replied": 0,
+            "booked": 0, "arrived": 0, "total": 0}
 
 
 def campaign_results(bind: Bind, campaign_id: int) -> dict[str, Any]:
@@ -70,15 +71,18 @@ def campaign_results(bind: Bind, campaign_id: int) -> dict[str, Any]:
                                         campaign["launched_at"])
         d = DELIVERIES
         rows = conn.execute(sa.select(d.c.record_id, d.c.plan, d.c.status,
-                                      d.c.replied_at.is_not(None)).where(
+                                      d.c.replied_at.is_not(None), d.c.receipt).where(
             d.c.campaign_id == campaign_id)).all()
     total = _empty()
     by_plan: dict[str, dict[str, int]] = defaultdict(_empty)
-    for record_id, plan, status, replied in rows:
+    for record_id, plan, status, replied, receipt in rows:
         bucket = by_plan[plan or ""]
         counts = Counter({status: 1, "total": 1})
         if status == "sent":
-            counts.update(replied=int(bool(replied)), booked=int(record_id in booked),
+            # the provider's receipt (callbacks, receipts.py): delivered to the handset or not
+            counts.update(delivered=int(receipt == "delivered"),
+                          undelivered=int(receipt == "failed"),
+                          replied=int(bool(replied)), booked=int(record_id in booked),
                           arrived=int(record_id in arrived))
         for target in (total, bucket):
             for k, v in counts.items():

@@ -24,6 +24,10 @@ from tessera.packs.idmap import IdMap
 from tessera.packs.store import load_installed
 from tessera.schema.catalog import Bind, get_table, transaction
 
+__all__ = ["apply_role", "clear_role", "live_role", "PackRoleMember", "pack_roles",
+           "assign_role", "unassign_role", "role_members"]
+
+
 def _access() -> Any:
     """tessera.access, imported when first used (it imports the workflow package, which
     imports the query layer: importing it at module load would be circular for callers
@@ -31,10 +35,6 @@ def _access() -> Any:
     from tessera import access
 
     return access
-
-
-__all__ = ["apply_role", "clear_role", "live_role", "PackRoleMember", "pack_roles",
-           "assign_role", "unassign_role", "role_members"]
 
 
 def _field_id(conn: Any, table_id: int, ref: str) -> int | None:

@@ -80,8 +80,9 @@ def read_changes(conn: sa.Connection, change_set_ids: Sequence[int]) -> list[Cha
                                                              for cs in tables}
     for cs, record_id, field_id, action in rows:
         records, fields, actions = found[cs]
-        records.add(record_id)
         actions.add(action)
+        if action != BATCH_ACTION:  # a batch entry names only its first record
+            records.add(record_id)
         if field_id is not None:
             fields.add(field_id)
     changes = []
@@ -89,7 +90,7 @@ def read_changes(conn: sa.Connection, change_set_ids: Sequence[int]) -> list[Cha
         records, fields, actions = found[cs]
         if not complete:
             changes.append(Change(tables[cs], "reload", (), ()))
-        elif records:
+        elif actions:
             # a batch of creates (an import) is one history entry: a create all the same
             kind = "create" if actions & {"create", BATCH_ACTION} else \
                 "delete" if "delete" in actions else "update"

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from functools import partial
 from collections.abc import AsyncIterator
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine

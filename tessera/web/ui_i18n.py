@@ -147,6 +147,7 @@ UI_MESSAGES: dict[str, dict[str, str]] = {
     "backfill": {"en": "Also run for records that already match (backfill)",
                  "zh": "对已满足条件的记录也运行（补跑）"},
     # the visual automation editor (automations_page.py) and the pack screens (packs_page.py)
+    "ae_table": {"en": "Table", "zh": "数据表"},
     "ae_when": {"en": "When", "zh": "何时触发"},
     "ae_only_if": {"en": "Only if (a formula; blank: always)", "zh": "仅当（公式；留空：总是）"},
     "ae_then": {"en": "Then, in order", "zh": "然后依次执行"},

@@ -209,6 +209,17 @@ def form_values(fields: list[FieldInfo], form: Any) -> dict[str, Any]:
     return values
 
 
+def _may_share(engine: Any, table_id: int) -> bool:
+    from tessera.access.errors import ForbiddenError
+
+    with engine.connect() as conn:
+        try:
+            table_scope(conn, acting_principal(), table_id, "schema.write")
+        except ForbiddenError:
+            return False
+    return acting_principal().user_id is not None
+
+
 async def form_page(request: Request) -> Response:
     engine = request.app.state.engine
     table_id = request.path_params["table_id"]
@@ -235,10 +246,14 @@ async def form_page(request: Request) -> Response:
                                     + "?sent=1" + (f"&view={view.id}" if view else ""),
                                     status_code=303)
     layout = {**(view.layout if view else {}), "fields": [f.id for f in fields]}
-    links = await run_in_threadpool(links_of, engine, table_id, view.id if view else None)
+    # the public links only for those who may make them: anyone holding one can submit as
+    # the link's owner, so a viewer must not see them
+    may_share = await run_in_threadpool(_may_share, engine, table_id)
+    links = await run_in_threadpool(links_of, engine, table_id, view.id if view else None) \
+        if may_share else []
     return render_ui(request, "pages/form.html",
                      {**context, "active": "form", "fields": fields, "errors": errors,
-                      "links": links,
+                      "links": links, "may_share": may_share,
                       "values": values, "sent": request.query_params.get("sent") == "1",
                       "save": save_button(view, "form", layout)},
                      status_code=status)

@@ -17,6 +17,8 @@ from typing import Any
 from openpyxl import Workbook
 
 from tests.browser.conftest import new_page, screenshot, wait_until
+from tests.browser.test_grid import _paste
+from tests.browser.test_grid import cell as _cell
 
 
 def _add_field(page: Any, name: str, kind: str, choices: list[str] | None = None) -> None:
@@ -28,20 +30,6 @@ def _add_field(page: Any, name: str, kind: str, choices: list[str] | None = None
     with page.expect_navigation():
         page.click(".field-designer button[type=submit]")
     page.wait_for_selector("body[data-grid-ready=true]")
-
-
-def _cell(page: Any, row: int, col: int) -> Any:
-    return page.locator(f'.vg-body [role=row][aria-rowindex="{row + 1}"] '
-                        f'[role=gridcell][aria-colindex="{col + 1}"]')
-
-
-def _paste(page: Any, text: str) -> None:
-    page.evaluate("""text => {
-        const data = new DataTransfer();
-        data.setData('text/plain', text);
-        document.getElementById('grid').dispatchEvent(
-            new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
-    }""", text)
 
 
 def _records(api: Any, table_id: int) -> list[dict[str, Any]]:
@@ -82,16 +70,8 @@ def test_clinic_admin_journey(context, sqlite_server, api_for, tmp_path) -> None
     screenshot(page, "journey-1-fields")
 
     # type into a new row, then paste a block from Excel over it and below
-    msgs = []
-    page.on("console", lambda m: msgs.append(m.text))
-    page.on("response", lambda r: msgs.append(f"{r.status} {r.request.method} {r.url}"))
     page.click("#btn-add-row")
-    try:
-        wait_until(page, "() => window.tesseraGrid.total === 1")
-    except AssertionError:
-        print("STATUS", page.locator("#status").inner_text(), page.js_errors, page.url, msgs)
-        screenshot(page, "journey-debug")
-        raise
+    wait_until(page, "() => window.tesseraGrid.total === 1", timeout_s=20)
     page.keyboard.type("Li")
     page.keyboard.press("Enter")
     wait_until(page, "() => document.querySelector('.vg-body [aria-rowindex=\"2\"] "
@@ -101,7 +81,9 @@ def test_clinic_admin_journey(context, sqlite_server, api_for, tmp_path) -> None
     wait_until(page, "() => window.tesseraGrid.total === 3")
     _cell(page, 2, 1).click()
     page.keyboard.type("Wang")
-    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    wait_until(page, "() => document.querySelector('.vg-body [aria-rowindex=\"3\"] "
+                     "[aria-colindex=\"2\"]').textContent === 'Wang'")
     _cell(page, 3, 1).click()
     page.keyboard.type("Zhao")
     page.keyboard.press("Enter")

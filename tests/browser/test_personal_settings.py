@@ -40,13 +40,11 @@ def test_settings_follow_the_user_to_another_browser(browser, sqlite_server, api
         page.locator(".menu-hide").click()
         page.select_option("#row-height", "64")
         handle = page.locator('[role=columnheader][data-type=number] .vg-resize')
-        box = handle.bounding_box()
-        page.mouse.move(box["x"] + 2, box["y"] + 5)
-        page.mouse.down()
-        page.mouse.move(box["x"] + 82, box["y"] + 5)
-        page.mouse.up()
+        handle.drag_to(handle, source_position={"x": 2, "y": 5},
+                       target_position={"x": 82, "y": 5})  # 80 px wider
         width = page.locator("[role=columnheader][data-type=number]").bounding_box()["width"]
         page.evaluate("() => window.tesseraGrid.prefsQueue")
+        assert width > 200
         assert page.evaluate("() => localStorage.length") == 0  # kept on the server
         expected = ["Name", "City", "Age"]
         assert _headers(page) == expected

@@ -211,9 +211,18 @@ def test_a_disabled_owner_ends_the_link(app, leads, owner, visitor) -> None:
     assert visitor.get(f"/f/{token}").status_code == 410
 
 
-def test_only_schema_editors_share_forms(app, leads) -> None:
+def test_only_schema_editors_share_forms_or_see_the_links(app, client, leads) -> None:
+    from tessera.auth.tokens import create_token
+
     engine = app.state.engine
+    client.post(f"/tables/{leads['id']}/form/links", data={"view": ""})
     user_id = create_user(engine, "nurse", "nurse-pw-123")
     grant(engine, leads["base_id"], "editor", user_id=user_id)
     with pytest.raises(Exception, match="change tables, fields or views"):
         create_link(engine, Principal(user_id, "nurse"), leads["id"], None)
+    secret = create_token(engine, "nurse", name="t")[1]
+    with TestClient(app, headers={"Authorization": f"Bearer {secret}"}) as nurse:
+        page = nurse.get(f"/tables/{leads['id']}/form", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "/f/" not in page.text and "btn-share-form" not in page.text
+    admin_page = client.get(f"/tables/{leads['id']}/form", headers={"accept": "text/html"}).text
+    assert "/f/" in admin_page and "btn-share-form" in admin_page

@@ -80,6 +80,7 @@ def test_blocks_follow_the_keyset_order(app, people, label, filter, sort) -> Non
 def test_index_follows_creates_deletes_and_sorted_updates(app, people) -> None:
     engine = app.state.engine
     install(engine)
+    feed_for(engine).catch_up()  # the fixture's writes reached the change feed already
     sort = [{"field": "Age"}]
     read_block(engine, people["id"], 2, sort=sort)
     built = seek.position_index(engine, people["id"], sort=sort)

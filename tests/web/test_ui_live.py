@@ -133,13 +133,22 @@ def test_changes_of_other_tables_do_not_reach_a_subscriber(app, client, notes) -
 def test_a_big_change_set_becomes_a_reload(app, notes, monkeypatch) -> None:
     engine = app.state.engine
     monkeypatch.setattr(change_feed, "MAX_IDS", 2)
-    RecordService(engine).bulk_create(notes["id"], [{"Name": f"n{i}"} for i in range(5)])
+    RecordService(engine).bulk_update(notes["id"], [(i, {"Note": "all"}) for i in (1, 2, 3)])
     with engine.connect() as conn:
         last = conn.exec_driver_sql("SELECT max(id) FROM change_sets").scalar()
         assert read_changes(conn, [last]) == [Change(notes["id"], "reload", (), ())]
         monkeypatch.setattr(change_feed, "MAX_IDS", 2000)
         [full] = read_changes(conn, [last])
-    assert (full.kind, full.record_ids) == ("create", (4, 5, 6, 7, 8))
+    assert (full.kind, full.record_ids) == ("update", (1, 2, 3))
+
+
+def test_an_import_batch_is_a_create(app, notes) -> None:
+    engine = app.state.engine
+    RecordService(engine).bulk_create_columns(notes["id"], {"Name": ["x", "y", "z"]})
+    with engine.connect() as conn:
+        last = conn.exec_driver_sql("SELECT max(id) FROM change_sets").scalar()
+        [change] = read_changes(conn, [last])
+    assert (change.table_id, change.kind) == (notes["id"], "create")
 
 
 def test_the_feed_stops_when_nothing_needs_it(app, notes) -> None:

@@ -58,9 +58,17 @@ def _py_round(x: float, n: float) -> Any:
     return NUM if r is None else r
 
 
+def _rounding_error(x: Any, n: Any, r: Any) -> Any:
+    """#NUM! where the rounding primitive ``r`` failed. It can only fail for a non-finite
+    argument or a result beyond the double range, i.e. when |x| or |n| >= 1e307 (NaN too: it
+    compares as neither smaller): elsewhere the CASE stops before calling the UDF a second time."""
+    return sa.case((sa.and_(F.abs(x) < 1e307, F.abs(n) < 1e307), sa.null()),
+                   (r.is_(None), error_literal("#NUM!")))
+
+
 def _sql_round(c: SqlContext, x: Any, n: Any) -> SqlValue:
     r = F.tx_round(x, n)
-    return SqlValue(r, when_error(r.is_(None), "#NUM!"))
+    return SqlValue(r, _rounding_error(x, n, r))
 
 
 define(FunctionSpec(
@@ -150,7 +158,7 @@ def _rounding(name: str, primitive: Callable[[float, float], float | None], sql_
 
     def sql(c: SqlContext, x: Any, n: Any) -> SqlValue:
         r = getattr(F, sql_name)(x, n)
-        return SqlValue(r, when_error(r.is_(None), "#NUM!"))
+        return SqlValue(r, _rounding_error(x, n, r))
 
     digits = Param("digits", "number", optional=digits_optional, default=0.0 if digits_optional else None)
     define(FunctionSpec(

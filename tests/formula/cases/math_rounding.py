@@ -18,6 +18,12 @@ CASES = [
     Case('ROUNDUP("x", 1)', E("#VALUE!")),
     Case("ROUNDUP(1/0, 1)", E("#DIV/0!")),
     Case("ROUNDUP(1.7E308, -308)", E("#NUM!"), id="roundup-beyond-double-range"),
+    Case("ROUND({A}, {N})", [E("#NUM!"), 1e308, 2.35, -2.0, 0.4],
+         rows=[{"A": 1.7e308, "N": -308}, {"A": 9.5e307, "N": -308}, {"A": 2.345, "N": 2},
+               {"A": -1.5, "N": 0}, {"A": 0.4, "N": 1e308}], id="round-error-per-row"),
+    Case("ROUNDDOWN({A}, {N})", [1e308, 1.7e308, 2.34],
+         rows=[{"A": 1.7e308, "N": -308}, {"A": 1.7e308, "N": 1e308}, {"A": 2.349, "N": 2}],
+         id="rounddown-huge-per-row"),
     Case("ROUNDUP({L}.{x}, 0)", E("#VALUE!"), {"L.x": [1.5]}, id="roundup-list"),
     Case("ROUNDUP({A}, {N})", [2.0, 1.3, 0.0], rows=[{"A": 1.01, "N": 0}, {"A": 1.21, "N": 1}, {"A": None, "N": 2}]),
     # ROUNDDOWN: toward zero

@@ -129,7 +129,7 @@ CASES = [
     Case("{T}-{D}", 0.5, {"T": T(2024, 1, 1, 12), "D": D(2024, 1, 1)}),
     Case("{D}*1", 45000.0, {"D": D(2023, 3, 15)}, id="date-serial"),
     Case("-{D}", -45000.0, {"D": D(2023, 3, 15)}),
-    Case("{D}+{N}", T(2024, 1, 2), {"D": D(2024, 1, 1), "N": 1}, id="date-plus-number-field"),
+    Case("{D}+{N}", D(2024, 1, 2), {"D": D(2024, 1, 1), "N": 1}, id="date-plus-number-field"),
     Case("{D}+7", 7.0, {"D": None}, id="blank-plus-7"),
     Case("{D}+7", [D(1900, 1, 6), D(2024, 1, 8)], rows=[{"D": None}, {"D": D(2024, 1, 1)}], id="blank-date-is-serial-0"),
     Case("{T}+1", T(2024, 1, 2, 8, 0), {"T": T(2024, 1, 1, 8)}),
