@@ -60,13 +60,18 @@ def insert_many(conn: Connection, table: sa.Table, columns: Sequence[str],
         params: Iterable[Sequence[Any]] = (convert(r) for r in rows)
     else:
         params = rows
+    _executemany(conn, table, columns, list(params))
+
+
+def _executemany(conn: Connection, table: sa.Table, columns: Sequence[str],
+                 params: Iterable[Sequence[Any]]) -> None:
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quote = conn.dialect.identifier_preparer.quote
     sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
            f"VALUES ({', '.join(marker for _ in columns)})")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, list(params))
+        cursor.executemany(sql, params)
     finally:
         cursor.close()
 
@@ -161,15 +166,7 @@ def insert_columns(conn: Connection, table: sa.Table, columns: Sequence[str],
     converted = [_convert_column(v, p, rows, None if isinstance(v, Constant) or p is None
                                  else _native(dialect, table.c[c].type, v))
                  for c, v, p in zip(columns, values, processors, strict=True)]
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join(marker for _ in columns)})")
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(sql, zip(*converted, strict=False))  # constants repeat endlessly
-    finally:
-        cursor.close()
+    _executemany(conn, table, columns, zip(*converted, strict=False))  # constants repeat
 
 
 # PostgreSQL column type (as SQLAlchemy compiles it) → the psycopg type whose binary form the

@@ -72,6 +72,8 @@ def test_clinic_admin_journey(context, sqlite_server, api_for, tmp_path) -> None
     # type into a new row, then paste a block from Excel over it and below
     page.click("#btn-add-row")
     wait_until(page, "() => window.tesseraGrid.total === 1", timeout_s=20)
+    # the new row's first cell is active once the grid has the focus back from the button
+    wait_until(page, "() => document.activeElement === window.tesseraGrid.root")
     page.keyboard.type("Li")
     page.keyboard.press("Enter")
     wait_until(page, "() => document.querySelector('.vg-body [aria-rowindex=\"2\"] "
@@ -84,8 +86,7 @@ def test_clinic_admin_journey(context, sqlite_server, api_for, tmp_path) -> None
     page.keyboard.press("Enter")
     wait_until(page, "() => document.querySelector('.vg-body [aria-rowindex=\"3\"] "
                      "[aria-colindex=\"2\"]').textContent === 'Wang'")
-    _cell(page, 3, 1).click()
-    page.keyboard.type("Zhao")
+    page.keyboard.type("Zhao")  # Enter moved down a row, like Excel
     page.keyboard.press("Enter")
     wait_until(page, "() => document.querySelector('.vg-body [aria-rowindex=\"4\"] "
                      "[aria-colindex=\"2\"]').textContent === 'Zhao'")

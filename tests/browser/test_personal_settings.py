@@ -40,8 +40,9 @@ def test_settings_follow_the_user_to_another_browser(browser, sqlite_server, api
         page.locator(".menu-hide").click()
         page.select_option("#row-height", "64")
         handle = page.locator('[role=columnheader][data-type=number] .vg-resize')
-        handle.drag_to(handle, source_position={"x": 2, "y": 5},
-                       target_position={"x": 82, "y": 5})  # 80 px wider
+        box = handle.bounding_box()
+        x, y = box["x"] + 2, box["y"] + 5
+        page.mouse.move(x, y), page.mouse.down(), page.mouse.move(x + 80, y), page.mouse.up()
         width = page.locator("[role=columnheader][data-type=number]").bounding_box()["width"]
         page.evaluate("() => window.tesseraGrid.prefsQueue")
         assert width > 200

@@ -71,6 +71,14 @@ def _fields(table_name: str) -> dict[str, dict[str, Any]]:
     return fields
 
 
+def test_owners_are_user_fields() -> None:
+    """负责咨询师 / 负责人 hold users, so row rules compare them with CURRENT_USER()."""
+    assert _fields("客户")["负责咨询师"]["type"] == "user"
+    assert _fields("回访任务")["负责人"]["type"] == "user"
+    mine = next(v for v in pack_data()["views"] if v["name"] == "我的今日回访")
+    assert {"field": "负责人", "op": "=", "value": "@me"} in mine["filter"]["and"]
+
+
 @pytest.mark.parametrize("table,names", list(SPEC_FIELDS.items()))
 def test_spec_field_names(table: str, names: list[str]) -> None:
     missing = [n for n in names if n not in _fields(table)]

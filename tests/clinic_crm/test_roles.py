@@ -84,7 +84,7 @@ def test_consultant_sees_only_their_customers_over_the_api(people: Clinic) -> No
         other = next(r["id"] for r in people.rows("customers") if r["fields"]["姓名"] == "李的大客户")
         hidden = client.get(f"/api/v1/tables/{people.table('customers')}/records/{other}")
     assert listed.status_code == 200
-    assert sorted(r["fields"]["姓名"] for r in listed.json()["records"]) == ["张的大客户", "张的客户"]
+    assert sorted(r["fields"]["姓名"] for r in listed.json()["rows"]) == ["张的大客户", "张的客户"]
     assert hidden.status_code == 404
 
 

@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
+from tessera.auth.users import list_users
 from tessera.db import create_engine
 from tessera.migrate import upgrade
 from tessera.packs.install import install
 from tessera.query import query_records
 from tessera.samples import UnknownGenerator, generator_names, get_generator
+from tessera.samples.catalog import CALLERS, CONSULTANTS
 from tests.clinic_crm.conftest import PACK, TODAY
 
 FIELDS = ("姓名", "手机", "来源渠道", "主诉需求", "满意度", "到院次数", "累计消费", "生命周期", "价值分级",
@@ -70,6 +72,11 @@ def test_shape_per_specialty(engine: Any, specialty: str, service: str) -> None:
     assert min(dates) >= f"{TODAY.year - 3}" and max(dates) <= TODAY.isoformat()
     tiers = query_records(engine, r.table_id("tiers"), limit=10).rows
     assert [t["fields"]["名称"] for t in tiers] == ["普通", "白银", "黄金", "白金", "钻石"]
+    staff = {u.id: u.username for u in list_users(engine)}
+    owners = [staff[c["fields"]["负责咨询师"]] for c in sorted(customers, key=lambda c: c["id"])]
+    assert owners[:8] == [*CONSULTANTS, *CONSULTANTS]          # round-robin over real users
+    tasks = query_records(engine, r.table_id("tasks"), limit=1000).rows
+    assert tasks and {staff[t["fields"]["负责人"]] for t in tasks} <= set(CALLERS)
 
 
 def test_registry() -> None:

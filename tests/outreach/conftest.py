@@ -72,6 +72,13 @@ class Clinic:
         raise AssertionError("runs still pending after the timeout")
 
 
+@pytest.fixture(autouse=True)
+def local_fakes_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fakes listen on 127.0.0.1; the outbound guard (tessera/auth/outbound.py) vets the
+    address every channel connects to, so tests that call a channel directly allow it too."""
+    monkeypatch.setenv("TESSERA_ALLOWED_HOSTS", "127.0.0.1")
+
+
 @pytest.fixture
 def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
     key = generate_key()

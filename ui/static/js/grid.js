@@ -212,8 +212,9 @@ export class Grid {
   }
 
   refresh() {
-    // keep rows on screen until their fresh copies arrive (no flicker)
-    const stale = this.blocks;
+    // keep rows on screen (and editable: typing opens its editor on them) until their fresh
+    // copies arrive, also when a live update refreshes again before the last refresh ended
+    const stale = this.stale ? new Map([...this.stale, ...this.blocks]) : this.blocks;
     this.gen += 1;
     this.blocks = new Map();
     this.pending.clear();
@@ -250,7 +251,8 @@ export class Grid {
     const [first, last] = this.visibleRange();
     const jobs = [];
     for (let b = Math.floor(first / BLOCK); b <= Math.floor(Math.max(first, last) / BLOCK); b++) jobs.push(this.fetchBlock(b));
-    return Promise.all(jobs).then(() => { this.stale = null; this.render(); });
+    const gen = this.gen;
+    return Promise.all(jobs).then(() => { if (gen === this.gen) this.stale = null; this.render(); });
   }
 
   trimCache() {
