@@ -61,6 +61,7 @@ class Change:
     kind: str
     record_ids: tuple[int, ...]
     field_ids: tuple[int, ...]
+    change_set_id: int = 0  # 0: not one change set (a reload)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -95,7 +96,7 @@ def read_changes(conn: sa.Connection, change_set_ids: Sequence[int]) -> list[Cha
             kind = "create" if actions & {"create", BATCH_ACTION} else \
                 "delete" if "delete" in actions else "update"
             changes.append(Change(tables[cs], kind, tuple(sorted(records)),
-                                  tuple(sorted(fields))))
+                                  tuple(sorted(fields)), cs))
     return changes
 
 

@@ -17,6 +17,7 @@ from tessera.access.context import acting_principal
 from tessera.access.scope import require, table_scope
 from tessera.dashboards import list_dashboards
 from tessera.errors import TesseraError
+from tessera.fields.user import user_directory
 from tessera.query import build_filter
 from tessera.web.cells import cell_text
 from tessera.web.charts import Point, render_chart
@@ -48,8 +49,10 @@ def widget_points(conn: Any, widget: Mapping[str, Any], empty_label: str) -> lis
     group = table.field(int(group_id))
     rows = conn.execute(sa.select(t.c[group.column], measure).where(where)
                         .group_by(t.c[group.column])).all()
-    points = [Point(cell_text(group.field_type.to_json(v, group)) or empty_label, float(n or 0))
-              for v, n in rows]
+    with user_directory(conn):    # a ``user`` group shows usernames (display), not ids
+        points = [Point((group.field_type.display(v, group) if group.type == "user" else
+                         cell_text(group.field_type.to_json(v, group))) or empty_label,
+                        float(n or 0)) for v, n in rows]
     if group.type == "single_select":
         order = {c["label"]: i for i, c in enumerate(group.options.get("choices", []))}
         points.sort(key=lambda p: order.get(p.label, len(order)))

@@ -194,10 +194,10 @@ def render(template: Any, env: Mapping[str, Any], *, today: dt.date | None = Non
     else:
         values = {k: env[k] for k in wanted
                   if isinstance(k, str) and k in env and not isinstance(env[k], dict | list)}
-        for ref in wanted:    # {Link}.{Field}: the loaded list; none loaded → no linked records
-            if isinstance(ref, tuple):
-                key = f"{ref[0]}.{ref[1]}"
-                values[key] = env[key] if isinstance(env.get(key), list) else []
+        for ref in wanted:    # {Link}.{Field}: the list record_env loaded (absent: an error)
+            key = f"{ref[0]}.{ref[1]}" if isinstance(ref, tuple) else None
+            if key is not None and isinstance(env.get(key), list):
+                values[key] = env[key]
     try:
         return _json(evaluate(source, values, today=today))
     except FormulaError as exc:

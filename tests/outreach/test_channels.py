@@ -81,6 +81,12 @@ def _config(kind: Kind, url: str) -> dict[str, Any]:
     return {**kind.config, "base_url": url}
 
 
+@pytest.fixture(autouse=True)
+def _local_fakes_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fakes listen on 127.0.0.1, which the outbound guard refuses unless allowed."""
+    monkeypatch.setenv("TESSERA_ALLOWED_HOSTS", "127.0.0.1")
+
+
 @pytest.mark.parametrize("outcome,raises", OUTCOMES, ids=[o for o, _ in OUTCOMES])
 @pytest.mark.parametrize("kind", KINDS, ids=[k.name for k in KINDS])
 def test_channel_against_fake(kind: Kind, outcome: str, raises: type | None) -> None:

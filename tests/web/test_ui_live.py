@@ -136,10 +136,10 @@ def test_a_big_change_set_becomes_a_reload(app, notes, monkeypatch) -> None:
     RecordService(engine).bulk_update(notes["id"], [(i, {"Note": "all"}) for i in (1, 2, 3)])
     with engine.connect() as conn:
         last = conn.exec_driver_sql("SELECT max(id) FROM change_sets").scalar()
-        assert read_changes(conn, [last]) == [Change(notes["id"], "reload", (), ())]
+        assert read_changes(conn, [last]) == [Change(notes["id"], "reload", (), ())]  # no ids
         monkeypatch.setattr(change_feed, "MAX_IDS", 2000)
         [full] = read_changes(conn, [last])
-    assert (full.kind, full.record_ids) == ("update", (1, 2, 3))
+    assert (full.kind, full.record_ids, full.change_set_id) == ("update", (1, 2, 3), last)
 
 
 def test_an_import_batch_is_a_create(app, notes) -> None:
@@ -185,5 +185,7 @@ def test_event_stream_sends_the_change_as_json(app, notes) -> None:
     ready, change = out[0]
     assert ready.startswith("retry: 1000\nevent: ready")
     body = json.loads(change.split("data: ", 1)[1])
+    with engine.connect() as conn:
+        last = conn.exec_driver_sql("SELECT max(id) FROM change_sets").scalar()
     assert body == {"table_id": notes["id"], "kind": "update", "record_ids": [2],
-                    "field_ids": [notes["fields"][1]["id"]]}
+                    "field_ids": [notes["fields"][1]["id"]], "change_set_id": last}

@@ -46,6 +46,7 @@ export class Grid {
     this.editor = null;
     this.undoStack = [];
     this.redoStack = [];
+    this.ownChangeSets = new Set();
     this.renderQueued = false;
     this.build();
   }
@@ -557,6 +558,7 @@ export class Grid {
       if (result.change_set_id) changeSets.push(result.change_set_id);
     }
     if (changeSets.length) { this.undoStack.push(changeSets); this.redoStack = []; }
+    for (const id of changeSets) this.ownChangeSets.add(id);  // live.js skips their echo
     this.flash(this.msg.saved || "saved");
     await this.refresh();
     return changeSets;

@@ -11,6 +11,11 @@ export function subscribe(tableId, onChange, onReady) {
 }
 
 export function applyChange(grid, change) {
+  // this tab's own write already refreshed the grid: its echo would only re-read again,
+  // possibly while the user types the next cell
+  if (change.change_set_id && grid.ownChangeSets && grid.ownChangeSets.has(change.change_set_id)) {
+    return Promise.resolve();
+  }
   if (change.kind === "update") {
     const ids = new Set(change.record_ids);
     const touched = [...grid.blocks.entries()].filter(([, block]) => block.rows.some((r) => ids.has(r.id)));
