@@ -170,7 +170,7 @@ PACK_ROUTES: tuple[ApiRoute, ...] = (
        errors=(404,)),
     _r("GET", BASE + "/pack/roles", list_pack_roles,
        "The pack's roles (rules as installed) and the users holding each", _ROLES,
-       errors=(404,)),
+       errors=(400, 404)),
     _r("POST", BASE + "/pack/roles/{role}/members", assign_pack_role,
        "Give a user a pack role (a grant of its base role, replacing the user's role there)",
        _ROLE_MEMBER, status=201, errors=(400, 404), body=_USER),

@@ -60,6 +60,9 @@ EXPECTED: dict[str, str] = {
     "set_row_rule": "O", "set_field_permission": "O",
     "validate_pack": "OAECVX", "install_pack": "OAECVX", "upgrade_pack": "OA",
     "export_pack": "OA", "list_dashboards": "OAECV",
+    "dry_run_draft": "OA",
+    # a pack's roles are granted by whoever manages the base's access: its owner
+    "list_pack_roles": "O", "assign_pack_role": "O", "unassign_pack_role": "O",
     # identity (tessera/api/auth_routes.py): own account, tokens and trash for every user;
     # users, the audit log and settings for site administrators only (nobody here is one)
     "me": "OAECVX", "list_tokens": "OAECVX", "create_token": "OAECVX",
@@ -89,6 +92,7 @@ OUTREACH: dict[str, str] = {
     "record_call_outcome": "OAE", "call_queue_summary": "OA", "call_queue_summary_xlsx": "OA",
     "get_member_page": "OA", "configure_member_page": "OA", "issue_member_link": "OAE",
     "revoke_member_links": "OAE",
+    "issue_channel_callback_token": "OA",
 }
 EXPECTED.update(OUTREACH)
 
@@ -230,6 +234,10 @@ tables:
     primary: {key: name, name: 名称}
     fields:
       - {key: note, name: 备注, type: text}
+roles:
+  - key: clerk
+    name: 文员
+    role: viewer
 """
 
 
@@ -335,6 +343,15 @@ def _build(targets: Targets, op: str, role: str, which: str) -> Req:
         "upgrade_pack": lambda: Req("POST", f"{P}/bases/{t.pack_base()}/pack/upgrade",
                                     json={"text": TINY_PACK, "dry_run": True}),
         "export_pack": lambda: Req("GET", f"{P}/bases/{w.base_id}/pack/export"),
+        "dry_run_draft": lambda: Req("POST", f"{P}/bases/{w.base_id}/automations/dry-run", json={
+            "name": "草稿", "table_id": c, "trigger": {"type": "manual"},
+            "actions": [{"type": "update_record", "options": {"values": {"姓名": "x"}}}],
+            "record_id": w.rows["owner"]}),
+        "list_pack_roles": lambda: Req("GET", f"{P}/bases/{t.pack_base()}/pack/roles"),
+        "assign_pack_role": lambda: Req("POST", f"{P}/bases/{t.pack_base()}/pack/roles/clerk"
+                                        "/members", json={"user": w.person("outsider").username}),
+        "unassign_pack_role": lambda: Req("POST", f"{P}/bases/{t.pack_base()}/pack/roles/revoke",
+                                          json={"user": w.person("viewer").username}),
         "me": lambda: Req("GET", f"{P}/me"),
         "list_members": lambda: Req("GET", f"{P}/bases/{w.base_id}/members"),
         "grant_role": lambda: Req("POST", f"{P}/bases/{t.base()}/members",
@@ -396,6 +413,8 @@ def _outreach_builders(t: Targets, role: str) -> dict[str, Callable[[], Req]]:
         "update_outreach_channel": lambda: Req("PATCH", f"{P}/channels/{ch()}",
                                                json={"name": f"改{next(_n)}"}),
         "delete_outreach_channel": lambda: Req("DELETE", f"{P}/channels/{ch()}"),
+        "issue_channel_callback_token": lambda: Req("POST",
+                                                    f"{P}/channels/{ch()}/callback-token"),
         "test_outreach_channel": lambda: Req("POST", f"{P}/channels/{ch()}/test",
                                              json={"body": "测试"}),
         "list_outreach_campaigns": lambda: Req("GET", f"{P}/bases/{b}/campaigns"),

@@ -44,6 +44,12 @@ PAGES: dict[str, str] = {
     "member_page": PUBLIC, "member_qr": PUBLIC, "logout": PUBLIC,
     "admin_audit": SITE_ADMIN, "admin_trash": SITE_ADMIN, "admin_trash_restore": SITE_ADMIN,
     "admin_trash_purge": SITE_ADMIN,
+    # app pack screens: the list for everyone signed in, a base's upgrade/export for schema admins
+    "packs": "OAECVX", "pack_bundled_files": "OAECVX", "pack_unzip": "OAECVX",
+    "base_pack": "OA", "pack_export_file": "OA",
+    # public form links are made and revoked by schema admins; the form itself is public
+    "form_share": "OA", "form_revoke": "OA", "public_form": PUBLIC,
+    "personal_settings": "OAECV", "outreach_callback": PUBLIC,
 }
 ROW_PAGES = {"record_page": 404, "record_comments": 404, "grid_update": 404, "grid_delete": 404,
              "grid_block": 200}
@@ -119,6 +125,18 @@ def _build(world: World, name: str, role: str, which: str) -> Req:
         "admin_trash": lambda: Req("GET", "/admin/trash"),
         "admin_trash_restore": lambda: Req("POST", "/admin/trash/1/restore"),
         "admin_trash_purge": lambda: Req("POST", "/admin/trash/1/purge"),
+        "packs": lambda: Req("GET", "/packs"),
+        "pack_bundled_files": lambda: Req("GET", "/ui/packs/bundled/clinic_crm"),
+        "pack_unzip": lambda: Req("POST", "/ui/packs/unzip", ok=400, data={"x": "not a zip"}),
+        "base_pack": lambda: Req("GET", f"/bases/{b}/pack"),
+        "pack_export_file": lambda: Req("GET", f"/bases/{b}/pack/export.yaml"),
+        "form_share": lambda: Req("POST", f"/tables/{c}/form/links", ok=303, data={"view": ""}),
+        "form_revoke": lambda: Req("POST", f"/tables/{c}/form/links/987654/revoke", ok=404,
+                                   data={"view": ""}),
+        "public_form": lambda: Req("GET", "/f/" + "x" * 43),
+        "personal_settings": lambda: Req("GET", f"/ui/tables/{c}/personal"),
+        "outreach_callback": lambda: Req("POST", "/hooks/outreach/1/" + "x" * 43 + "/receipts",
+                                         json={}),
     }
     return builders[name]()
 

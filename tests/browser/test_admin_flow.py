@@ -40,6 +40,21 @@ def _grid(page: Any, base: dict[str, Any], table_id: int, query: str = "") -> No
 TIERS = {"choices": [{"label": "Lead"}, {"label": "Active"}, {"label": "Lapsed"}]}
 
 
+def type_formula_with_a_mistake(page: Any) -> Any:
+    """Open the designer for a formula field "Class", type a formula that names the unknown
+    field {Spnd}, and wait for the error naming it; the formula editor, for the fix."""
+    page.click("#btn-add-field")
+    page.fill(".field-designer input[name=name]", "Class")
+    page.select_option(".field-designer select[name=type]", "formula")
+    editor = page.locator(".formula-input")
+    editor.click()
+    editor.type('IF({Spnd} >= 1000, "gold", "basic")')
+    error = page.locator(".formula-errors li").first
+    error.wait_for()
+    assert "Spnd" in error.inner_text()
+    return editor
+
+
 def test_design_fields_and_formula_with_a_mistake(context, base) -> None:
     table = _table(base, "Customers", [{"name": "Spend", "type": "number"}],
                    [{"Name": "Li", "Spend": 1200}, {"Name": "Wang", "Spend": 300}])
@@ -55,15 +70,7 @@ def test_design_fields_and_formula_with_a_mistake(context, base) -> None:
     page.wait_for_selector("body[data-grid-ready=true]")
     page.locator("[role=columnheader]", has_text="Stage").wait_for()
     # a formula with a mistake: the error points at the unknown field, then the fix previews
-    page.click("#btn-add-field")
-    page.fill(".field-designer input[name=name]", "Class")
-    page.select_option(".field-designer select[name=type]", "formula")
-    editor = page.locator(".formula-input")
-    editor.click()
-    editor.type('IF({Spnd} >= 1000, "gold", "basic")')
-    error = page.locator(".formula-errors li").first
-    error.wait_for()
-    assert "Spnd" in error.inner_text()
+    editor = type_formula_with_a_mistake(page)
     assert page.locator(".formula-highlight .tok-bad").first.inner_text().startswith("{Spnd")
     screenshot(page, "formula-error")
     page.click(".field-designer button[type=submit]")  # refused: the mistake is named

@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from tests.browser.conftest import new_page, screenshot, wait_until
+from tests.browser.test_admin_flow import type_formula_with_a_mistake
 from tests.browser.test_grid import _paste
 from tests.browser.test_grid import cell as _cell
 
@@ -97,15 +98,7 @@ def test_clinic_admin_journey(context, sqlite_server, api_for, tmp_path) -> None
     screenshot(page, "journey-2-data")
 
     # a formula with a mistake: the error names it; fixed, it previews on the real rows
-    page.click("#btn-add-field")
-    page.fill(".field-designer input[name=name]", "Class")
-    page.select_option(".field-designer select[name=type]", "formula")
-    editor = page.locator(".formula-input")
-    editor.click()
-    editor.type('IF({Spnd} >= 1000, "gold", "basic")')
-    error = page.locator(".formula-errors li").first
-    error.wait_for()
-    assert "Spnd" in error.inner_text()
+    editor = type_formula_with_a_mistake(page)
     screenshot(page, "journey-3-formula-error")
     editor.fill("")
     editor.type('IF({Spend} >= 1000, "gold", "basic")')

@@ -132,7 +132,8 @@ def test_a_resumed_run_reads_its_steps_back(clinic, monkeypatch) -> None:
     ('"回访 " & {姓名}', {"姓名"}),
     ("{task.id} + {payload.n}", {"task.id", "payload.n"}),
     ("TODAY() + 3", set()),
-    ('COUNTIFS({任务}.{类型}, "召回")', None),     # a link reference: every value is passed
+    ('COUNTIFS({任务}.{类型}, "召回")', {("任务", "类型")}),   # a link lookup: the pair
+    ('{姓名} & ARRAYJOIN({客户}.{姓名})', {"姓名", ("客户", "姓名")}),
     ("(", None),                                   # does not parse: every value is passed
 ])
 def test_template_references(source, names) -> None:
