@@ -108,6 +108,24 @@ def test_function_autocomplete_shows_signature_and_description(context, base) ->
     assert "number" in item.inner_text() and item.locator(".desc").inner_text() != ""
 
 
+def test_suggestions_survive_leaving_and_coming_back(context, base) -> None:
+    """Focus leaves the formula input (a click on OK, say) and comes straight back: what is
+    typed next still gets its suggestions, not hidden by the first blur's delayed close."""
+    table = _table(base, "Autocomplete", [{"name": "Spend", "type": "number"}], [])
+    page = new_page(context, base["server"])
+    _grid(page, base, table["id"])
+    page.click("#btn-add-field")
+    page.select_option(".field-designer select[name=type]", "formula")
+    editor = page.locator(".formula-input")
+    editor.click()
+    page.evaluate("() => { const i = document.querySelector('.formula-input');"
+                  " i.blur(); i.focus(); }")
+    editor.press_sequentially("{Sp")
+    page.locator(".formula-suggest li", has_text="Spend").wait_for()
+    page.wait_for_timeout(400)  # longer than the close delay after a blur
+    assert page.locator(".formula-suggest li", has_text="Spend").is_visible()
+
+
 def test_retype_shows_values_that_will_not_convert(context, base) -> None:
     table = _table(base, "Retype", [{"name": "Code", "type": "text"}],
                    [{"Name": "a", "Code": "12"}, {"Name": "b", "Code": "x9"},
@@ -191,6 +209,42 @@ def test_filter_sort_group_and_save_a_view(context, base) -> None:
     assert views[0]["hidden_fields"] == [table["fields"][1]["id"]]
     assert views[0]["sorts"][0]["direction"] == "desc"
     assert "or" in str(views[0]["filters"])
+
+
+def test_a_slow_answer_does_not_close_the_next_panel(context, base) -> None:
+    """The sort panel's OK waits for the grid's answer; a panel opened meanwhile (group by)
+    stays open when that answer arrives."""
+    table = _table(base, "Leads", [{"name": "Age", "type": "number"}],
+                   [{"Name": n, "Age": a} for n, a in [("A", 30), ("B", 45)]])
+    page = new_page(context, base["server"])
+    _grid(page, base, table["id"])
+    slow: list[Any] = []
+    released: list[bool] = []
+
+    def hold(route: Any) -> None:
+        if released:
+            route.continue_()
+        else:
+            slow.append(route)
+
+    page.click("#btn-sort")
+    page.click(".add-sort")
+    page.locator(".sort-row .sort-field").select_option(label="Age")
+    page.locator(".sort-row .sort-dir").select_option("desc")
+    page.route(re.compile(r"/grid/block\?"), hold)
+    page.click(".panel .apply")
+    deadline = time.monotonic() + 10
+    while not slow and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert slow, "the sort did not ask the server for rows"
+    page.click("#btn-group")
+    page.locator(".group-field").wait_for()
+    for route in slow:
+        route.continue_()
+    wait_until(page, "() => document.querySelector('.vg-body [aria-rowindex=\"2\"] "
+                     "[aria-colindex=\"2\"]').textContent === 'B'")
+    page.wait_for_timeout(300)  # the OK handler runs once the answer is drawn
+    assert page.locator(".group-field").is_visible()
 
 
 def test_kanban_drag_changes_the_select(context, base) -> None:

@@ -149,7 +149,11 @@ export function formulaEditor(tableId, fields, initial, msg) {
     else if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); accept(); }
     else if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); choices = []; renderSuggest(); }
   });
-  input.addEventListener("blur", () => setTimeout(() => { suggest.hidden = true; }, 150));
+  // hidden a moment after the input loses focus (a click on a suggestion lands first), unless
+  // focus came back meanwhile: typing right after a click elsewhere must keep its suggestions
+  input.addEventListener("blur", () => setTimeout(() => {
+    if (document.activeElement !== input) suggest.hidden = true;
+  }, 150));
   paint(null);
   if (input.value) analyze();
   return { element: wrap, value: () => input.value,

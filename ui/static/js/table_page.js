@@ -47,7 +47,8 @@ function openPanel(title, build, onApply) {
   const apply = el("button", { type: "button", class: "primary apply" }, "OK");
   const close = el("button", { type: "button", class: "close" }, "×");
   apply.addEventListener("click", async () => {
-    try { await onApply(read()); panel.hidden = true; } catch (err) { status(err.message, true); }
+    // the panel may show another editor by the time the query answers: close only this one
+    try { await onApply(read()); if (box.parentNode === panel) panel.hidden = true; } catch (err) { status(err.message, true); }
   });
   close.addEventListener("click", () => { panel.hidden = true; grid.root.focus(); });
   buttons.append(apply, close);
