@@ -8,6 +8,8 @@
      on records they own (the default for automations made in the UI).
    Reports runs/s and SQL statements per run.
 2. ``table_scope`` for a consultant, with and without the "is the base in the trash" check.
+3. A grid block (``tessera.web.grid.read_block``) as the consultant: CPU time with the
+   per-request scope memo (``tessera.access.scope.scope_memo``) and with it switched off.
 
     python bench/bench_run_as.py --runs 300 --backend both
 
@@ -85,6 +87,7 @@ def run(url: str, runs: int) -> dict[str, Any]:
         else:
             out[mode] = _drain(engine, table.id, user, runs)
     out["table_scope_ms"] = _scope_ms(engine, consultant, table.id)
+    out["grid_block_cpu_ms"] = _block_cpu_ms(engine, consultant, table.id, user)
     engine.dispose()
     return out
 
@@ -106,6 +109,36 @@ def _scope_ms(engine: Any, principal: Principal, table_id: int) -> dict[str, flo
         rounds["with_trash_check"].append(timed())
         with mock.patch.object(scope, "_check_open", lambda *a: None):
             rounds["without_trash_check"].append(timed())
+    return {k: round(statistics.median(v), 3) for k, v in rounds.items()}
+
+
+def _block_cpu_ms(engine: Any, principal: Principal, table_id: int, owner: int
+                  ) -> dict[str, float]:
+    """``read_block`` (position index + page) as the consultant: CPU ms p50 of 60 blocks, with
+    the per-request scope memo and with it switched off (median of 5 alternating rounds)."""
+    import contextlib
+
+    from tessera.access.context import acting
+    from tessera.web import grid
+
+    RecordService(engine).bulk_create(table_id, [{"姓名": f"b{i}", "负责人": owner}
+                                                 for i in range(2500)], actor="bench")
+    real = grid.scope_memo
+    rounds: dict[str, list[float]] = {"scope_per_call": [], "scope_once_per_block": []}
+    with acting(principal):
+        for b in range(1, 21):
+            grid.read_block(engine, table_id, b)
+        for _ in range(5):
+            for mode, memo in (("scope_per_call", contextlib.nullcontext),
+                               ("scope_once_per_block", real)):
+                grid.scope_memo = memo  # type: ignore[assignment]
+                times = []
+                for i in range(60):
+                    started = time.process_time()
+                    grid.read_block(engine, table_id, 1 + i % 20)
+                    times.append((time.process_time() - started) * 1000)
+                rounds[mode].append(statistics.median(times))
+    grid.scope_memo = real  # type: ignore[assignment]
     return {k: round(statistics.median(v), 3) for k, v in rounds.items()}
 
 

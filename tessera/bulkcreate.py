@@ -36,7 +36,7 @@ from tessera.fields.user import user_directory
 from tessera.schema.catalog import FieldInfo, TableInfo, sa_table
 from tessera.schema.naming import table_name
 
-__all__ = ["BulkOutcome", "create_columns", "rows_to_columns"]
+__all__ = ["BulkOutcome", "create_columns", "rows_to_columns", "parse_columns", "ParsedColumn"]
 
 _UNKNOWN = ("the name or id of an existing field", "已存在字段的名称或编号")
 _LINK_MISSING = ("ids of existing records in the linked table", "被关联表中已存在的记录编号")
@@ -106,6 +106,11 @@ def _parse(conn: Connection, table: TableInfo, columns: Mapping[Any, Sequence[An
             errors.extend((i, len(columns) + position, e) for i, e in _missing_links(conn, column))
     errors.sort(key=lambda e: (e[0], e[1]))
     return list(parsed.values()), errors
+
+
+# the parse step, shared with the set-based update of imports (tessera/io/upsert.py)
+parse_columns = _parse
+ParsedColumn = _Column
 
 
 def _missing_links(conn: Connection, column: _Column) -> list[tuple[int, FieldValueError]]:

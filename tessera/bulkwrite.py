@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from tessera.fields.sqltypes import UtcDateTime, format_utc
 
-__all__ = ["insert_many", "insert_columns", "copy_columns", "Constant"]
+__all__ = ["insert_many", "insert_columns", "copy_columns", "update_columns", "Constant"]
 
 
 def _processors(conn: Connection, table: sa.Table, columns: Sequence[str]
@@ -161,12 +161,53 @@ def insert_columns(conn: Connection, table: sa.Table, columns: Sequence[str],
     values, or a :class:`Constant`) in one executemany on the connection's transaction."""
     if not rows:
         return
+    converted = _converted(conn, table, columns, values, rows)
+    _executemany(conn, table, columns, zip(*converted, strict=False))  # constants repeat
+
+
+def _converted(conn: Connection, table: sa.Table, columns: Sequence[str],
+               values: Sequence[Sequence[Any] | Constant], rows: int) -> list[Iterable[Any]]:
     processors = _processors(conn, table, columns)
     dialect = conn.dialect.name
-    converted = [_convert_column(v, p, rows, None if isinstance(v, Constant) or p is None
-                                 else _native(dialect, table.c[c].type, v))
-                 for c, v, p in zip(columns, values, processors, strict=True)]
-    _executemany(conn, table, columns, zip(*converted, strict=False))  # constants repeat
+    return [_convert_column(v, p, rows, None if isinstance(v, Constant) or p is None
+                            else _native(dialect, table.c[c].type, v))
+            for c, v, p in zip(columns, values, processors, strict=True)]
+
+
+def update_columns(conn: Connection, table: sa.Table, ids: Sequence[int],
+                   columns: Sequence[str], values: Sequence[Sequence[Any] | Constant]) -> None:
+    """UPDATE the records ``ids`` (distinct) with values given per column, set-based: on
+    SQLite one executemany of ``UPDATE … WHERE id = ?`` (converted as ``insert_columns``
+    does); on PostgreSQL the rows are COPied into a temporary table and applied with one
+    ``UPDATE … FROM`` it."""
+    rows = len(ids)
+    if not rows or not columns:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    if conn.dialect.name == "postgresql":
+        temp = quote(f"_update_{table.name}")
+        names = ["id", *columns]
+        listed = ", ".join(quote(c) for c in names)
+        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {temp}")
+        conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM "
+                             f"{quote(table.name)} WITH NO DATA")
+        shadow = sa.Table(f"_update_{table.name}", sa.MetaData(),
+                          *[sa.Column(c, table.c[c].type) for c in names])
+        copy_columns(conn, shadow, names, [ids, *values], rows)
+        assignments = ", ".join(f"{quote(c)} = s.{quote(c)}" for c in columns)
+        conn.exec_driver_sql(f"UPDATE {quote(table.name)} AS t SET {assignments} "
+                             f"FROM {temp} AS s WHERE t.id = s.id")
+        conn.exec_driver_sql(f"DROP TABLE {temp}")
+        return
+    converted = _converted(conn, table, columns, values, rows)
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{quote(c)} = {marker}" for c in columns)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(f"UPDATE {quote(table.name)} SET {assignments} WHERE id = {marker}",
+                           zip(*converted, ids, strict=False))  # constants repeat
+    finally:
+        cursor.close()
 
 
 # PostgreSQL column type (as SQLAlchemy compiles it) → the psycopg type whose binary form the

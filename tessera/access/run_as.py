@@ -32,7 +32,7 @@ from tessera.access.errors import ForbiddenError
 from tessera.access.members import role_of
 from tessera.access.models import RUN_AS
 from tessera.access.roles import rank
-from tessera.access.scope import base_in_trash, require, table_scope
+from tessera.access.scope import base_in_trash, remember_base, require, table_scope
 from tessera.auth.models import TRASH, USERS
 from tessera.auth.principal import SYSTEM, Principal
 from tessera.errors import SchemaError, TesseraError
@@ -199,7 +199,9 @@ def run_as_principal(conn: Connection, automation_id: int, base_id: int) -> Prin
             f"自动化的运行身份用户 {row.username or row.user_id} {state_zh}，未执行任何操作。"
             "请所有者或管理员改选运行身份。")
     principal = Principal(row.user_id, row.username, is_admin=bool(row.is_admin))
-    if role_of(conn, principal, base_id) is None:
+    role = role_of(conn, principal, base_id)
+    remember_base(principal, base_id, in_trash=False, role=role)  # the run's scopes reuse them
+    if role is None:
         raise RunAsRefused(
             f"The automation runs as {row.username}, who no longer holds a role on this "
             "base; nothing was done. Grant them a role again or choose another run-as user.",

@@ -14,13 +14,22 @@ role and returns a :class:`TableScope`:
 Decision (docs/access.md): a formula, lookup or rollup field that reads a hidden field shows its
 own result (it is a separate field with its own permission), never the hidden input nor the
 formula text naming it. ``SYSTEM`` and site admins get the unrestricted scope without a query.
+
+Inside ``with scope_memo():`` what a scope reads (the base's trash state, the principal's role,
+field permissions, row rule and the compiled rule rows) is read once per principal × table and
+reused: a grid block request (position index + page) or one automation run builds each scope
+once. The memo lives only as long as the ``with`` block — one request or one run — so a revoked
+role, a changed permission or a trashed base takes effect with the next request or run. Use it
+only around work that does not itself change access (grants, rules, trash).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -35,7 +44,40 @@ from tessera.errors import NotFoundError
 from tessera.schema.catalog import FieldInfo, TableInfo, get_table
 
 __all__ = ["TableScope", "table_scope", "require", "visible_row_ids", "filter_links",
-           "base_in_trash", "trashed_bases"]
+           "base_in_trash", "trashed_bases", "scope_memo", "remember_base"]
+
+_T = TypeVar("_T")
+_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("tessera_scope_memo", default=None)
+
+
+@contextmanager
+def scope_memo() -> Iterator[dict[Any, Any]]:
+    """Reuse access reads for the duration of the block (one request or automation run);
+    nested blocks share the outermost memo."""
+    outer = _MEMO.get()
+    if outer is not None:
+        yield outer
+        return
+    memo: dict[Any, Any] = {}
+    token = _MEMO.set(memo)
+    try:
+        yield memo
+    finally:
+        _MEMO.reset(token)
+
+
+def _memoized(key: Any, build: Callable[[], _T], owner: Any = None) -> _T:
+    """``build()`` once per key inside :func:`scope_memo` (every time outside it). ``owner``:
+    the object the value was derived from (a TableInfo); a different object rebuilds."""
+    memo = _MEMO.get()
+    if memo is None:
+        return build()
+    found = memo.get(key)
+    if found is not None and found[0] is owner:
+        return found[1]  # type: ignore[no-any-return]
+    value = build()
+    memo[key] = (owner, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -64,7 +106,9 @@ class TableScope:
         """``t.id IN (rows where the rule is TRUE)``, or None when every row is visible."""
         if self.rule is None:
             return None
-        return t.c.id.in_(_rule_rows(conn, self.full, self.rule, self.principal))
+        return t.c.id.in_(_memoized(
+            ("rule_rows", self.principal, self.full.id, self.rule, conn.dialect.name),
+            lambda: _rule_rows(conn, self.full, self.rule or "", self.principal), self.full))
 
     def restrict(self, conn: Connection, t: sa.Table,
                  where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
@@ -152,8 +196,21 @@ def trashed_bases(conn: Connection) -> set[int]:
 
 def _check_open(conn: Connection, principal: Principal, base_id: int) -> None:
     """A base in the trash does not exist for anyone but SYSTEM (which restores it)."""
-    if not principal.is_system and base_in_trash(conn, base_id):
+    if not principal.is_system and _memoized(("trash", base_id),
+                                             lambda: base_in_trash(conn, base_id)):
         raise NotFoundError("base", base_id)
+
+
+def _role(conn: Connection, principal: Principal, base_id: int) -> str | None:
+    return _memoized(("role", principal, base_id), lambda: role_of(conn, principal, base_id))
+
+
+def remember_base(principal: Principal, base_id: int, *, in_trash: bool,
+                  role: str | None) -> None:
+    """Inside :func:`scope_memo`: a caller that has just read the base's trash state and the
+    principal's role (the automation run-as lookup) hands them over instead of a re-read."""
+    _memoized(("trash", base_id), lambda: in_trash)
+    _memoized(("role", principal, base_id), lambda: role)
 
 
 def table_scope(conn: Connection, principal: Principal, table: TableInfo | int,
@@ -163,19 +220,35 @@ def table_scope(conn: Connection, principal: Principal, table: TableInfo | int,
     _check_open(conn, principal, info.base_id)
     if principal.is_admin and principal.token_base_ids is None:
         return _unrestricted(principal, info, "owner")
-    role = role_of(conn, principal, info.base_id)
+    role = _role(conn, principal, info.base_id)
     if role is None and principal.user_id is None and not principal.is_admin:
         raise SignInRequiredError()
     if not role_allows(role, action):
         raise forbidden(action, role, what=info.name)
     if role == "owner":
         return _unrestricted(principal, info, role)
-    ids = [f.id for f in info.fields]
-    modes = dict(conn.execute(sa.select(FIELD_PERMISSIONS.c.field_id, FIELD_PERMISSIONS.c.mode)
-                              .where(FIELD_PERMISSIONS.c.field_id.in_(ids),
-                                     FIELD_PERMISSIONS.c.role == role)).all()) if ids else {}
-    rule = conn.execute(sa.select(ROW_RULES.c.expression).where(
-        ROW_RULES.c.table_id == info.id, ROW_RULES.c.role == role)).scalar()
+    return _memoized(("scope", principal, info.id, role),
+                     lambda: _restricted(conn, principal, info, role), info)
+
+
+def _restricted(conn: Connection, principal: Principal, info: TableInfo, role: str | None
+                ) -> TableScope:
+    """The scope of a role other than owner: its field permissions and row rule."""
+    assert role is not None
+    ids = [f.id for f in info.fields] or [0]
+    # one statement: the role's field permissions (field id, mode) and row rule (NULL, rule)
+    perms = sa.select(FIELD_PERMISSIONS.c.field_id, sa.cast(FIELD_PERMISSIONS.c.mode, sa.Text)
+                      ).where(FIELD_PERMISSIONS.c.field_id.in_(ids),
+                              FIELD_PERMISSIONS.c.role == role)
+    rules = sa.select(sa.cast(sa.null(), sa.Integer), ROW_RULES.c.expression).where(
+        ROW_RULES.c.table_id == info.id, ROW_RULES.c.role == role)
+    modes: dict[int, str] = {}
+    rule: str | None = None
+    for field_id, text in conn.execute(sa.union_all(perms, rules)):
+        if field_id is None:
+            rule = text
+        else:
+            modes[field_id] = text
     hidden = {fid for fid, mode in modes.items() if mode == "hidden"}
     hidden |= _across_restricted_links(conn, info, role)
     visible = tuple(_redacted(f, hidden) for f in info.fields if f.id not in hidden)
@@ -236,13 +309,36 @@ def _redacted(field: FieldInfo, hidden: set[int]) -> FieldInfo:
 
 def _rule_rows(conn: Connection, table: TableInfo, expression: str,
                principal: Principal) -> sa.Select[Any]:
-    """SELECT id FROM (the table in formula representation) WHERE the rule is TRUE."""
+    """SELECT id FROM (the table in formula representation) WHERE the rule is TRUE.
+
+    The statement depends on the schema, the rule, the user (CURRENT_USER) and their groups
+    (ISMEMBER) only, so it is kept per schema stamp (``catalog().memo``) — except for rules
+    that read the clock (TODAY, NOW), compiled afresh each time."""
+    from tessera.schema.catalog import catalog
+
+    upper = expression.upper()
+    # only ISMEMBER() reads the groups: other rules skip the query
+    groups = (frozenset(group_names(conn, principal.user_id)) if "ISMEMBER" in upper
+              else frozenset())
+    if "TODAY" in upper or "NOW" in upper:
+        return _compile_rule_rows(conn, table, expression, principal, groups)
+    key = ("access.rule_rows", table.id, expression, principal.user_id, groups,
+           conn.dialect.name)
+    kept = catalog(conn).memo(key, lambda: (table, _compile_rule_rows(
+        conn, table, expression, principal, groups)))
+    if kept[0] is table:
+        return kept[1]
+    return _compile_rule_rows(conn, table, expression, principal, groups)
+
+
+def _compile_rule_rows(conn: Connection, table: TableInfo, expression: str,
+                       principal: Principal, groups: frozenset[str]) -> sa.Select[Any]:
     from tessera.compute.materialize import Clock, compiled_columns
     from tessera.compute.schema_adapter import current_row
     from tessera.formula.functions.identity import acting_as
 
     cur = current_row(conn, table, name="rule_row")
-    with acting_as(principal.user_id, group_names(conn, principal.user_id)):
+    with acting_as(principal.user_id, groups):
         value, error, _typed = compiled_columns(conn, table, expression, "boolean", cur,
                                                 Clock.current())
     hints = _index_hints(table, expression, principal, cur)
@@ -295,7 +391,9 @@ def visible_row_ids(conn: Connection, scope: TableScope, ids: list[int]) -> set[
     if scope.rule is None:
         return set(ids)
     t = sa.table(scope.full.physical_name, sa.column("id"))
-    rows = _rule_rows(conn, scope.full, scope.rule, scope.principal)
+    rule = scope.rule
+    rows = _memoized(("rule_rows", scope.principal, scope.full.id, rule, conn.dialect.name),
+                     lambda: _rule_rows(conn, scope.full, rule, scope.principal), scope.full)
     seen: set[int] = set()
     for start in range(0, len(ids), 900):
         chunk = ids[start:start + 900]
@@ -326,7 +424,7 @@ def require(conn: Connection, principal: Principal, action: str, base_id: int) -
     _check_open(conn, principal, base_id)
     if principal.is_admin and principal.token_base_ids is None:
         return "owner"
-    role = role_of(conn, principal, base_id)
+    role = _role(conn, principal, base_id)
     if role is None and principal.user_id is None and not principal.is_admin:
         raise SignInRequiredError()
     if not role_allows(role, action):

@@ -13,6 +13,7 @@ from tessera.fields.columns import (
     ColumnResult,
     finite_floats,
     kinds_within,
+    naive_to_utc,
     parse_each,
     plain_text,
     valid_as_is,
@@ -279,6 +280,9 @@ class DateTimeType(FieldType):
 
     def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
         tz = zone(field.options.get("timezone"))
+        converted = naive_to_utc(values, tz)   # naive times, one offset over the column
+        if converted is not None:
+            return converted, []
 
         def moment(value: datetime) -> datetime:  # parse_datetime's steps for a datetime
             if value.tzinfo is None:

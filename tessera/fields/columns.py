@@ -16,14 +16,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
-from operator import is_not
+from operator import attrgetter, is_not
 from typing import Any
 
 from tessera.errors import FieldValueError
 
 __all__ = ["ColumnResult", "parse_each", "kinds_within", "finite_floats", "plain_text",
-           "valid_as_is", "NONE_TYPE"]
+           "valid_as_is", "NONE_TYPE", "naive_to_utc"]
 
 ColumnResult = tuple[list[Any], list[tuple[int, FieldValueError]]]
 Parse = Callable[[Any], Any]
@@ -62,6 +63,58 @@ def valid_as_is(values: Sequence[Any], pattern: re.Pattern[str]) -> bool:
     joined = "\x1f".join(texts)
     return (joined.isascii() and _EDGE_SPACE.search("\x1f" + joined + "\x1f") is None
             and all(map(pattern.fullmatch, texts)))
+
+
+_HOUR = timedelta(hours=1)
+_MOMENTS = frozenset({datetime, date})
+_TZINFO = attrgetter("tzinfo")
+_OFFSET_SPAN = timedelta(days=366 * 5)   # longest range whose offsets are checked hour by hour
+
+
+def _fixed_offset(tz: tzinfo, first: datetime, last: datetime) -> timedelta | None:
+    """The UTC offset ``tz`` gives every naive time from ``first`` to ``last``, or None when
+    it changes in that range (a DST or rule change) or the range is too long to check. The
+    offset is read at every whole hour of the range and at both ends: a change that lasts an
+    hour or more (every transition of the tz database) shows in the samples."""
+    if tz is UTC:
+        return timedelta(0)
+    if last - first > _OFFSET_SPAN:
+        return None
+    offset = tz.utcoffset(first)
+    if offset is None or tz.utcoffset(last) != offset:
+        return None
+    moment = first.replace(minute=0, second=0, microsecond=0)
+    while moment < last:
+        if tz.utcoffset(moment) != offset:
+            return None
+        moment += _HOUR
+    return offset
+
+
+def naive_to_utc(values: Sequence[Any], tz: tzinfo) -> list[Any] | None:
+    """A column of naive datetimes, dates (midnight; calamine reads a date-time cell at
+    midnight as a date) and None read in ``tz`` → aware UTC datetimes to the second, as
+    ``parse_datetime`` gives them one by one, when the zone's offset is the same for the
+    whole range of the column (one subtraction per value instead of a zone lookup); None when
+    it is not (the caller converts value by value)."""
+    kinds = set(map(type, values)) - {NONE_TYPE}
+    if not kinds or not kinds <= _MOMENTS:
+        return None
+    if date in kinds:
+        values = [datetime(v.year, v.month, v.day) if v.__class__ is date else v
+                  for v in values]
+    present = list(filter(_not_none, values))
+    if set(map(_TZINFO, present)) != {None}:
+        return None
+    offset = _fixed_offset(tz, min(present), max(present))
+    if offset is None:
+        return None
+    shift = -offset
+    try:
+        return [None if v is None else (v + shift).replace(tzinfo=UTC, microsecond=0)
+                for v in values]
+    except OverflowError:   # at the ends of the calendar: the caller words the error
+        return None
 
 
 def _repeated_text(values: Sequence[Any]) -> set[Any] | None:

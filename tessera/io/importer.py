@@ -5,7 +5,9 @@ creation (``infer_type`` on the first rows) → chunks of ``chunk_size`` rows, p
 column (``RowPreparer.prepare_chunk``: links → ids, keys) → upsert by key: new rows through
 ``RecordService.bulk_create_columns`` (the column path: each field type parses its column,
 bad rows come back as rejects, the rest is written in one statement with one history entry),
-matched rows through ``bulk_update`` → rejects to the reject report.
+matched rows set-based through ``tessera.io.upsert.update_records`` (parsed per column, one
+UPDATE statement per chunk, history per changed field as a single update records it) →
+rejects to the reject report, in file order.
 
 Everything runs in one transaction: the good rows are committed at the end, or nothing at all
 with ``all_or_nothing`` when any row was rejected. Only one chunk of rows is in memory at a
@@ -29,14 +31,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from tessera import schema_ops as schema
-from tessera.errors import RecordValidationError
 from tessera.io.errors import ImportFileError
 from tessera.io.infer import infer_type
 from tessera.io.links import LinkResolver
 from tessera.io.mapping import ColumnMapping, map_columns
 from tessera.io.readers import SheetSource, open_sheet
 from tessera.io.rejects import RejectReport
-from tessera.io.rows import PreparedChunk, PreparedRow, RowPreparer, reason_of
+from tessera.io.rows import PreparedChunk, RowPreparer, reason_of
+from tessera.io.upsert import update_records
 from tessera.records import RecordService
 from tessera.schema.catalog import FieldInfo, TableInfo, get_table, sa_table
 
@@ -47,6 +49,7 @@ __all__ = ["ImportOptions", "ImportResult", "import_file", "import_actor", "Prog
 IMPORT_ORIGIN = "import"
 IMPORT_WITH_AUTOMATIONS_ORIGIN = "import+automations"
 SAMPLE_ROWS = 1000   # rows read ahead to infer the types of new fields
+_KEY_BATCH = {"sqlite": 30_000, "postgresql": 5_000}   # keys per IN list, by dialect
 
 Progress = Callable[[int, int | None], None]   # (rows read so far, estimated total)
 
@@ -184,57 +187,55 @@ class _Run:
         self.actor = actor
         self.service = RecordService(conn)
 
-    def reject(self, row: PreparedRow, reasons: list[str]) -> None:
-        self.rejects.add(row.number, row.cells, "; ".join(reasons))
-        self.result.rejected += 1
-
     def reject_at(self, chunk: PreparedChunk, k: int, reasons: list[str]) -> None:
         self.rejects.add(chunk.numbers[k], chunk.cells[k], "; ".join(reasons))
         self.result.rejected += 1
 
     def flush(self, chunk: PreparedChunk) -> None:
-        for k in sorted(chunk.problems):
-            self.reject_at(chunk, k, chunk.problems[k])
+        refused: dict[int, list[str]] = dict(chunk.problems)
         existing = self._existing_keys([key for k, key in enumerate(chunk.keys)
-                                        if key is not None and k not in chunk.problems])
+                                        if key is not None and k not in refused])
         creates: list[int] = []
-        updates: list[PreparedRow] = []
+        updates: list[int] = []
+        update_ids: list[int] = []
         for k, key in enumerate(chunk.keys):
-            if k in chunk.problems:
+            if k in refused:
                 continue
             ids = existing.get(key, []) if key is not None else []
             if len(ids) > 1:
                 key_name = self.preparer.key_field.name if self.preparer.key_field else ""
-                self.reject_at(chunk, k, [
+                refused[k] = [
                     f"{key_name}: {key!r} matches {len(ids)} records; make the key unique "
-                    f"first / 「{key_name}」{key!r} 匹配到 {len(ids)} 条记录，请先保证键唯一"])
+                    f"first / 「{key_name}」{key!r} 匹配到 {len(ids)} 条记录，请先保证键唯一"]
             elif ids:
-                updates.append(PreparedRow(chunk.numbers[k], chunk.cells[k],
-                                           {fid: col[k] for fid, col in chunk.columns.items()
-                                            if not (col[k] is None and fid in self.preparer.resolvers)},
-                                           key, ids[0]))
+                updates.append(k)
+                update_ids.append(ids[0])
             else:
                 creates.append(k)
-        self.result.created += self._create(chunk, creates)
-        self.result.updated += self._write(updates, lambda rows: self.service.bulk_update(
-            self.table.id, [(r.record_id or 0, r.values) for r in rows], actor=self.actor))
+        self.result.created += self._write(chunk, creates, None, refused)
+        self.result.updated += self._write(chunk, updates, update_ids, refused)
+        for k in sorted(refused):   # the reject report lists a chunk's rows in file order
+            self.reject_at(chunk, k, refused[k])
 
-    def _create(self, chunk: PreparedChunk, rows: list[int]) -> int:
-        """New records through the column path; rows with bad values become rejects."""
+    def _write(self, chunk: PreparedChunk, rows: list[int], record_ids: list[int] | None,
+               refused: dict[int, list[str]]) -> int:
+        """Create (``record_ids`` None) or update the chunk's ``rows`` through the column
+        path; rows with bad values are refused with the field types' reasons."""
         if not rows:
             return 0
         everything = len(rows) == len(chunk.keys)
         columns = {fid: (col if everything else [col[k] for k in rows])
                    for fid, col in chunk.columns.items()}
         started = time.perf_counter()
-        outcome = self.service.bulk_create_columns(self.table.id, columns, actor=self.actor,
-                                                   skip_invalid=True)
+        if record_ids is None:
+            outcome = self.service.bulk_create_columns(self.table.id, columns,
+                                                       actor=self.actor, skip_invalid=True)
+        else:
+            outcome = update_records(self.service, self.conn, self.table, record_ids, columns,
+                                     self.actor)
         self.result.write_seconds += time.perf_counter() - started
-        reasons: dict[int, list[str]] = {}
         for error in outcome.errors:
-            reasons.setdefault(error.row, []).append(reason_of(error))
-        for index in sorted(reasons):
-            self.reject_at(chunk, rows[index], reasons[index])
+            refused.setdefault(rows[error.row or 0], []).append(reason_of(error))
         self._note_change_set(outcome.change_set_id)
         return len(outcome.ids)
 
@@ -250,42 +251,30 @@ class _Run:
             return found
         t = sa_table(self.table)
         column = t.c[key_field.column or ""]
-        for start in range(0, len(keys), 900):
+        # Few big IN lists: without an index on the key column every statement scans the
+        # table (SQLite allows 32,766 variables per statement; PostgreSQL's IN lists stay
+        # short and its planner hashes them).
+        size = _KEY_BATCH.get(self.conn.dialect.name, 900)
+        for start in range(0, len(keys), size):
             for rid, value in self.conn.execute(sa.select(t.c.id, column).where(
-                    column.in_(keys[start:start + 900]))):
+                    column.in_(keys[start:start + size]))).all():
                 found.setdefault(value, []).append(rid)
         return found
 
-    def _write(self, rows: list[PreparedRow], write: Callable[[list[PreparedRow]], Any]) -> int:
-        """Write the rows; rows the records service refuses are rejected with its reasons and
-        the rest written again."""
-        while rows:
-            started = time.perf_counter()
-            try:
-                write(rows)
-            except RecordValidationError as exc:
-                self.result.write_seconds += time.perf_counter() - started
-                bad: dict[int, list[str]] = {}
-                for error in exc.errors:
-                    if error.row is None:
-                        raise
-                    bad.setdefault(error.row, []).append(reason_of(error))
-                for index, reasons in bad.items():
-                    self.reject(rows[index], reasons)
-                rows = [r for i, r in enumerate(rows) if i not in bad]
-                continue
-            self.result.write_seconds += time.perf_counter() - started
-            self._note_change_set(self.service.last_change_set_id)
-            return len(rows)
-        return 0
-
 
 def _blank(cells: list[Any]) -> bool:
-    first = cells[0] if cells else None
-    if first is not None and (first.__class__ is not str or first.strip()):
-        return False   # the usual case, decided by the first cell
     return cells.count(None) == len(cells) or all(
         v is None or (isinstance(v, str) and not v.strip()) for v in cells)
+
+
+def _blank_rows(batch: list[list[Any]]) -> set[int]:
+    """The rows of ``batch`` with no value. A row whose first cell holds a value is decided
+    by that cell alone (the usual case, tested in one comprehension); the others cell by
+    cell."""
+    suspects = [k for k, cells in enumerate(batch)
+                if not cells or cells[0] is None
+                or (cells[0].__class__ is str and not cells[0].strip())]
+    return {k for k in suspects if _blank(batch[k])}
 
 
 def import_file(engine: Engine, table_id: int, path: str | Path,
@@ -338,25 +327,22 @@ def _run(conn: Connection, table_id: int, source: SheetSource, path: Path,
     actor = import_actor(source.file_name, run_automations=options.run_automations,
                          user=options.user)
     run = _Run(conn, table, preparer, report, result, actor)
-    pending: list[list[Any]] = []
-    numbers: list[int] = []
     number = source.header_row
-    for cells in rows:
-        number += 1
-        result.rows_read += 1
-        if _blank(cells):
-            result.blank_rows += 1
-            continue
-        pending.append(cells)
-        numbers.append(number)
-        if len(pending) >= options.chunk_size:
-            run.flush(preparer.prepare_chunk(numbers, pending))
-            pending, numbers = [], []
-            if progress:
-                progress(result.rows_read, source.total_rows)
-    if pending:
-        run.flush(preparer.prepare_chunk(numbers, pending))
-    if progress:
-        progress(result.rows_read, source.total_rows)
+    while batch := list(itertools.islice(rows, options.chunk_size)):
+        numbers = list(range(number + 1, number + 1 + len(batch)))
+        number += len(batch)
+        result.rows_read += len(batch)
+        blank = _blank_rows(batch)
+        if blank:
+            result.blank_rows += len(blank)
+            numbers = [n for k, n in enumerate(numbers) if k not in blank]
+            batch = [cells for k, cells in enumerate(batch) if k not in blank]
+        if batch:
+            run.flush(preparer.prepare_chunk(numbers, batch))
+        del batch, numbers   # one chunk in memory: not this one while the next is read
+        if progress:
+            progress(result.rows_read, source.total_rows)
+    if progress and not result.rows_read:
+        progress(0, source.total_rows)
     result.reject_report = report.close()
     return result

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tessera.access.context import acting_principal
-from tessera.access.scope import table_scope
+from tessera.access.scope import scope_memo, table_scope
 from tessera.api.validation import RequestValidationError, parse_json_body
 from tessera.query import build_filter, count_records, query_records
 from tessera.records import RecordService
@@ -82,8 +82,9 @@ def _labels(conn: Any, target_id: int | None, ids: list[int]) -> dict[str, str]:
 def read_block(bind: Any, table_id: int, block: int, *, filter: Any = None,
                sort: Any = None) -> dict[str, Any]:
     """Rows ``block*BLOCK`` … ``block*BLOCK+BLOCK-1`` in the filter and sort order (one
-    connection for the index lookup, the keyset page and the link labels)."""
-    with transaction(bind) as conn:
+    connection for the index lookup, the keyset page and the link labels; one access scope for
+    both, tessera.access.scope.scope_memo)."""
+    with scope_memo(), transaction(bind) as conn:
         if block == 0:
             page = query_records(conn, table_id, filter=filter, sort=sort, limit=seek.BLOCK,
                                  key="id", with_total=True)

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tessera.access.context import acting
 from tessera.access.run_as import RunAsRefused, run_as_principal, scoped_table
+from tessera.access.scope import scope_memo
 from tessera.errors import NotFoundError, TesseraError
 from tessera.records import RecordService
 from tessera.schema.catalog import TableInfo, get_table
@@ -432,7 +433,8 @@ def execute_run(engine: Engine, run_id: int, worker: str, *,
     r = _Run(engine, run_id, worker, lease=lease)
     try:
         try:
-            status, error, message = r.program(fresh=fresh)
+            with scope_memo():   # the run-as user's access scopes, built once per run
+                status, error, message = r.program(fresh=fresh)
         except _Lost:
             r._rollback()
             return "lost" if "automation_id" not in r.run else "suspended"
