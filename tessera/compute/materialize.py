@@ -31,8 +31,10 @@ from tessera.compute.link_groups import LinkGroups
 from tessera.compute.prepared import PreparedSql
 from tessera.compute.references import clock_functions
 from tessera.compute.schema_adapter import computed_columns, current_row, table_schema
+from tessera.compute.shapes import SHAPES, shape_of
 from tessera.fields.computed import error_column_name
 from tessera.formula.checker import Typed, check
+from tessera.formula.errors import FormulaError
 from tessera.formula.parser import parse
 from tessera.formula.sqlcompile import compile_sql, sql_to_type
 from tessera.formula.sqlcore import SqlContext
@@ -41,7 +43,8 @@ from tessera.schema.catalog import Catalog, TableInfo, catalog, sa_table
 from tessera.schema.naming import column_name
 
 __all__ = ["Clock", "AllRows", "ALL_ROWS", "Rows", "compiled_columns", "materialize", "grouped_statement",
-           "write_broken", "result_kind", "BROKEN_CODE", "CHUNK"]
+           "materialize_together", "combinable", "single_record_statement", "warm", "write_broken", "result_kind",
+           "BROKEN_CODE", "CHUNK"]
 
 BROKEN_CODE = "#REF!"
 CHUNK = 10000  # record ids per statement (SQLite allows 32766 bound parameters)
@@ -181,13 +184,41 @@ def _write(conn: Connection, cat: Catalog, table: TableInfo, definition: Definit
         chunk = ids[start:start + CHUNK]
         if len(chunk) <= SMALL:
             names = tuple(f"rid{k}" for k in range(len(chunk)))
-            prepared = cat.memo((*key, len(chunk)), partial(_prepared, conn, t, table, definition, names, at, typed))
+            prepared = single_record_statement(conn, cat, table, definition, at, typed, key, len(chunk))
             changed.update(prepared.scalars(conn, dict(zip(names, chunk, strict=True))))
         else:
             statement = cat.memo((*key, "many"), lambda: _statement(
                 conn, t, table, definition, sa.bindparam("ids", expanding=True), at, typed).returning(t.c.id))
             changed.update(conn.execute(statement, {"ids": chunk}).scalars())
     return frozenset(changed)
+
+
+def single_record_statement(conn: Connection, cat: Catalog, table: TableInfo, definition: Definition, at: Clock,
+                            typed: Typed, key: tuple[Any, ...], count: int) -> PreparedSql:
+    """The prepared UPDATE of ``definition`` for ``count`` ids (``rid0``…), cached with the
+    schema stamp and, unless it reads a rank snapshot, by its shape (shapes.py)."""
+    names = tuple(f"rid{k}" for k in range(count))
+    build = partial(_prepared, conn, sa_table(table), table, definition, names, at, typed)
+    if len(key) == 4:  # (a statement against a rank snapshot stays with its stamp)
+        shape = (shape_of(conn, cat, table), definition.expression, definition.result_type, *key, count)
+        build = partial(SHAPES.get, shape, build)
+    return cat.memo((*key, count), build)
+
+
+def warm(conn: Connection, definition: Definition, at: Clock, cat: Catalog) -> bool:
+    """Compile ``definition``'s single-record statement ahead of the first write (warmup.py);
+    False when it has none (inactive, broken, ranking a column)."""
+    if not definition.active:
+        return False
+    table = cat.table(conn, definition.table_id)
+    if not combinable(conn, table, definition, cat):
+        return False
+    expression = definition.expression
+    assert expression is not None
+    typed = cat.memo(("typed", definition.field_id), lambda: typed_expression(conn, table, expression))
+    key = ("update", definition.field_id, conn.dialect.name, _clock_key(expression, at))
+    single_record_statement(conn, cat, table, definition, at, typed, key, 1)
+    return True
 
 
 def _prepared(conn: Connection, t: sa.Table, table: TableInfo, definition: Definition,
@@ -238,6 +269,60 @@ def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Defi
         .where(sa.or_(t.c[col].is_distinct_from(calc.c.v), t.c[err_col].is_distinct_from(calc.c.e)))
         .values({col: calc.c.v, err_col: calc.c.e})
     )
+
+
+def combinable(conn: Connection, table: TableInfo, definition: Definition, cat: Catalog) -> bool:
+    """Whether a full recompute may write ``definition`` in one UPDATE with other fields of its
+    table (:func:`materialize_together`): an active formula that ranks no column and checks."""
+    if not definition.active:
+        return False
+    expression = definition.expression
+    assert expression is not None
+    try:
+        typed = cat.memo(("typed", definition.field_id), lambda: typed_expression(conn, table, expression))
+    except FormulaError:
+        return False  # materialize() marks it broken
+    ranked, _capable = cat.memo(("ranked", definition.field_id),
+                                lambda: (uses_column_functions(typed), snapshot_capable(typed)))
+    return not ranked
+
+
+def materialize_together(conn: Connection, table: TableInfo, definitions: list[Definition], at: Clock, *,
+                         cat: Catalog | None = None, groups: LinkGroups | None = None) -> Rows:
+    """Recompute every record of ``definitions`` (fields of ``table``, none reading another of
+    them, each :func:`combinable`) with one ``UPDATE`` setting all their columns.
+
+    A full recompute wrote one UPDATE per field: on PostgreSQL every UPDATE writes a new
+    version of each changed row, so seven fields on one table rewrote the table up to seven
+    times. Together, each record is written at most once per dependency level, and only when
+    one of its values or error codes differs (``IS DISTINCT FROM``)."""
+    if len(definitions) == 1:
+        return materialize(conn, table, definitions[0], ALL_ROWS, at, cat=cat, groups=groups)
+    cat = cat or catalog(conn)
+    t = sa_table(table)
+    cur = current_row(conn, table, None)
+    if groups is not None:
+        groups.start()
+    columns: list[Any] = [cur.c.id.label("rid")]
+    targets: list[tuple[str, str, int]] = []
+    for k, definition in enumerate(definitions):
+        expression = definition.expression
+        assert expression is not None
+        typed = cat.memo(("typed", definition.field_id), lambda e=expression: typed_expression(conn, table, e))
+        value, error, _typed = compiled_columns(conn, table, expression, definition.result_type, cur, at,
+                                                typed=typed, groups=groups)
+        columns += [_storable(conn, value, definition.result_type).label(f"v{k}"), error.label(f"e{k}")]
+        col = column_name(definition.field_id)
+        targets.append((col, error_column_name(col), k))
+    source = groups.joins(cur) if groups is not None else cur
+    if groups is not None:
+        groups.ensure(groups.needed())
+    calc = sa.select(*columns).select_from(source).cte("calc").prefix_with("MATERIALIZED")
+    differs = [t.c[c].is_distinct_from(calc.c[f"{p}{k}"]) for col, err, k in targets
+               for c, p in ((col, "v"), (err, "e"))]
+    values = {c: calc.c[f"{p}{k}"] for col, err, k in targets for c, p in ((col, "v"), (err, "e"))}
+    conn.execute(sa.update(t).add_cte(calc).where(t.c.id == calc.c.rid).where(sa.or_(*differs)).values(values))
+    return ALL_ROWS
 
 
 def write_broken(conn: Connection, table: TableInfo, field_id: int, rows: Rows = ALL_ROWS) -> Rows:

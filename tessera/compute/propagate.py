@@ -20,8 +20,10 @@ from tessera.compute.materialize import (
     AllRows,
     Clock,
     Rows,
+    combinable,
     grouped_statement,
     materialize,
+    materialize_together,
     typed_expression,
     write_broken,
 )
@@ -166,15 +168,33 @@ def _run(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock,
     lookups: dict[Any, Rows] = {}
     changed = dict(plan.changed)
     result: dict[int, Rows] = {}
-    for node in graph.order():
+    batch: list[int] = []  # full recompute: fields of one table written by one UPDATE
+
+    def record(node: int, table: Any, done: Rows) -> None:
+        if isinstance(done, AllRows) or done:
+            changed[node] = union(changed.get(node), done)
+            result[node] = done
+            if groups is not None:  # aggregates over this table are stale now
+                groups.invalidate(table.physical_name)
+
+    def flush() -> None:
+        if not batch:
+            return
+        table = cat.table(conn, graph.definitions[batch[0]].table_id)
+        nodes = list(batch)
+        batch.clear()
+        try:  # (a compile error is raised before the statement runs)
+            done = materialize_together(conn, table, [graph.definitions[n] for n in nodes], at, cat=cat,
+                                        groups=groups)
+        except FormulaError:  # one of them does not compile: each alone, the failing one marked broken
+            for n in nodes:
+                compute(n, table, ALL_ROWS)
+            return
+        for n in nodes:
+            record(n, table, done)
+
+    def compute(node: int, table: Any, rows: Rows) -> None:
         definition = graph.definitions[node]
-        rows: Rows | None = plan.forced.get(node)
-        for edge in graph.incoming.get(node, []):
-            if edge.dependency in changed and edge.dependency != node:
-                rows = union(rows, _affected(conn, cat, graph, edge, changed[edge.dependency], lookups))
-        if rows is None or (isinstance(rows, frozenset) and not rows) or not definition.expression:
-            continue
-        table = cat.table(conn, definition.table_id)
         try:
             if definition.broken:
                 done = write_broken(conn, table, node, rows)
@@ -185,9 +205,25 @@ def _run(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock,
 
             mark_broken(conn, graph.fields[node], exc)
             done = ALL_ROWS
-        if isinstance(done, AllRows) or done:
-            changed[node] = union(changed.get(node), done)
-            result[node] = done
-            if groups is not None:  # aggregates over this table are stale now
-                groups.invalidate(table.physical_name)
+        record(node, table, done)
+
+    for node in graph.order():
+        definition = graph.definitions[node]
+        rows: Rows | None = plan.forced.get(node)
+        for edge in graph.incoming.get(node, []):
+            if edge.dependency in batch and edge.dependency != node:
+                flush()  # it reads a field of the pending UPDATE
+            if edge.dependency in changed and edge.dependency != node:
+                rows = union(rows, _affected(conn, cat, graph, edge, changed[edge.dependency], lookups))
+        if rows is None or (isinstance(rows, frozenset) and not rows) or not definition.expression:
+            continue
+        table = cat.table(conn, definition.table_id)
+        if groups is not None and isinstance(rows, AllRows) and combinable(conn, table, definition, cat):
+            if batch and graph.definitions[batch[0]].table_id != definition.table_id:
+                flush()
+            batch.append(node)
+            continue
+        flush()
+        compute(node, table, rows)
+    flush()
     return result

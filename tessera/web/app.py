@@ -29,6 +29,7 @@ from tessera.auth.admin_pages import ADMIN_PAGE_ROUTES
 from tessera.auth.middleware import AuthMiddleware
 from tessera.auth.pages import AUTH_PAGE_ROUTES
 from tessera.auth.templating import AUTH_TEMPLATE_GLOBALS
+from tessera.compute.warmup import start_warmup
 from tessera.db import create_engine, database_url
 from tessera.outreach.callbacks_web import CALLBACK_ROUTES
 from tessera.outreach.member_web import MEMBER_ROUTES
@@ -89,6 +90,7 @@ def create_app(url: str | None = None, *, engine: Engine | None = None,
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         worker = start_embedded_worker(engine) if run_worker else None
+        warmup = start_warmup(engine)  # recompute statements compiled before the first write
         feed = feed_for(engine)  # other processes' writes reach this one's grids
         await run_in_threadpool(partial(feed.start, pin=True))
         try:
@@ -97,6 +99,8 @@ def create_app(url: str | None = None, *, engine: Engine | None = None,
             await run_in_threadpool(partial(feed.unpin, join=True))
             if worker is not None:
                 worker.stop()
+            # the warm-up only reads; wait for it so no connection outlives the app
+            await run_in_threadpool(partial(warmup.join, 30))
             if owned:
                 engine.dispose()
 

@@ -190,3 +190,63 @@ def test_prepared_statements_survive_rollbacks_and_ddl(clinic, between: str) -> 
     clinic.svc.update(clinic.visits, clinic.ids["v3"], {"Amount": 40})
     clinic.svc.update(clinic.visits, clinic.ids["v1"], {"Amount": 60})
     assert clinic.values(clinic.customers, "Spend") == {"ann": 111.0, "bob": 41.0, "cat": 1.0}
+
+
+def test_a_schema_change_elsewhere_reuses_the_compiled_statements(clinic, monkeypatch):
+    """A view or a table unrelated to the formula moves the stamp, but the single-record
+    UPDATE is the same: it is served from compute/shapes.py, not compiled again. A change to
+    the formula's own table compiles it again, and the values stay right throughout."""
+    from tessera.compute import materialize as mat
+
+    clinic.add(clinic.customers, "Total", "formula", {"formula": "SUM({Visits}.{Amount}) + {Age}"})
+    compiled: list[int] = []
+    real = mat._prepared
+    monkeypatch.setattr(mat, "_prepared", lambda *a, **k: compiled.append(1) or real(*a, **k))
+    clinic.svc.update(clinic.customers, clinic.ids["ann"], {"Age": 41})  # compiled once for this schema
+    assert clinic.values(clinic.customers, "Total")["ann"] == 191
+    compiled.clear()
+    stamp = schema_stamp_of(clinic.engine)
+    create_view(clinic.engine, clinic.customers, "Grid")  # unrelated: a view
+    base = get_table(clinic.engine, clinic.customers).base_id
+    schema.create_table(clinic.engine, base, "Rooms")  # unrelated: another table
+    assert schema_stamp_of(clinic.engine) != stamp
+    clinic.svc.update(clinic.customers, clinic.ids["ann"], {"Age": 42})
+    assert compiled == []
+    assert clinic.values(clinic.customers, "Total")["ann"] == 192
+    schema.add_field(clinic.engine, clinic.customers, "Phone", "phone")  # its own table changed
+    clinic.svc.update(clinic.customers, clinic.ids["ann"], {"Age": 43})
+    assert compiled == [1]
+    schema.add_field(clinic.engine, clinic.visits, "Fee", "number")  # a table its link reads
+    clinic.svc.create(clinic.visits, {"Name": "v9", "Amount": 7, "Fee": 1, "Customer": [clinic.ids["ann"]]})
+    assert compiled == [1, 1]
+    assert clinic.values(clinic.customers, "Total")["ann"] == 43 + 157
+
+
+def schema_stamp_of(engine: Engine) -> Any:
+    with engine.connect() as conn:
+        return schema_stamp(conn)
+
+
+def test_warm_up_compiles_the_first_writes_statements_ahead(clinic, monkeypatch):
+    """After warm_statements (what the web app runs in a thread at start-up), the first record
+    change of the schema state compiles no UPDATE, and writes the right values."""
+    from tessera.compute import materialize as mat
+    from tessera.compute.shapes import SHAPES
+    from tessera.compute.warmup import start_warmup, warm_statements
+
+    clinic.add(clinic.customers, "Total", "formula", {"formula": "SUM({Visits}.{Amount}) + {Age}"})
+    clinic.add(clinic.customers, "Tier", "formula", {"formula": 'IF({Total} > 100, "A", "B")'})
+    SHAPES.clear()
+    compiled: list[int] = []
+    real = mat._prepared
+    monkeypatch.setattr(mat, "_prepared", lambda *a, **k: compiled.append(1) or real(*a, **k))
+    assert warm_statements(clinic.engine) == 2
+    assert len(compiled) == 2
+    compiled.clear()
+    clinic.svc.update(clinic.customers, clinic.ids["bob"], {"Age": 90})
+    assert compiled == []
+    assert clinic.values(clinic.customers, "Total")["bob"] == 120
+    assert clinic.values(clinic.customers, "Tier")["bob"] == "A"
+    thread = start_warmup(clinic.engine)  # the thread form: same caches, nothing left to compile
+    thread.join(60)
+    assert not thread.is_alive() and compiled == []
