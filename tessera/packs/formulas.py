@@ -16,8 +16,8 @@ from tessera.fields import REGISTRY
 from tessera.formula.checker import check
 from tessera.formula.errors import FormulaError
 from tessera.formula.parser import parse
+from tessera.formula.schema import STORED_OPTIONS, STORED_PLAIN, LinkInfo, TableSchema
 from tessera.formula.schema import FieldInfo as FormulaField
-from tessera.formula.schema import LinkInfo, TableSchema
 from tessera.formula.types import ERROR, FType
 from tessera.packs.index import PackField, PackIndex, PackTable, Path_
 
@@ -61,7 +61,10 @@ class _LazySchema:
         kind = self.typer.kind(f)
         if kind is None:
             return None
-        return FormulaField(f.name, ERROR if kind == "error" else FType(kind), _column(f))
+        # a multi-select reads as its labels (ranges) or their ", "-joined text, as in the
+        # live schema (tessera.compute.schema_adapter)
+        stored = STORED_OPTIONS if f.type == "multi_select" else STORED_PLAIN
+        return FormulaField(f.name, ERROR if kind == "error" else FType(kind), _column(f), stored)
 
     def link(self, name: str) -> LinkInfo | None:
         f = self._named(name)
@@ -99,9 +102,13 @@ class FormulaTyper:
 
     def kind(self, f: PackField) -> str | None:
         """The value kind formulas see for ``f`` (``error`` when its own formula fails;
-        None when formulas cannot read it: links, multi selects)."""
+        ``text`` for a multi-select, read as its labels; None when formulas cannot read it:
+        links, attachments)."""
         if f.ref in self._kinds:
             return self._kinds[f.ref]
+        if f.type == "multi_select":
+            self._kinds[f.ref] = "text"
+            return "text"
         if f.type not in COMPUTED:
             field_type = REGISTRY.get(f.type)
             kind = field_type.value_kind(f.options) if field_type else None

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from tessera import dashboards
 from tessera import schema_ops as schema
+from tessera.fields import get_field_type
 from tessera.packs.builder import Builder
 from tessera.packs.errors import PackError
 from tessera.packs.export import export_base
@@ -80,6 +81,22 @@ def _has_data(conn: Connection, live: FieldInfo) -> bool:
     table = sa_table(schema.get_table(conn, live.table_id))
     col = table.c[live.column]
     return conn.execute(sa.select(sa.func.count()).where(col.is_not(None))).scalar_one() > 0
+
+
+def _with_existing_labels(conn: Connection, live: FieldInfo, new_type: str,
+                          options: dict[str, Any]) -> dict[str, Any]:
+    """A select the pack turns a field into keeps what users typed: labels already in the
+    field that the pack's options lack become extra options (the type's own
+    ``conversion_options``, as in a type change without options) instead of conversion
+    rejects. Text → multi-select splits on , ; 、 and new lines."""
+    new_ft = get_field_type(new_type)
+    if new_type not in ("single_select", "multi_select") or not live.column:
+        return options
+    column = sa_table(schema.get_table(conn, live.table_id)).c[live.column]
+    stored = conn.execute(sa.select(column).where(column.is_not(None)).distinct()).scalars()
+    values = [live.field_type.portable(v, live) for v in stored]
+    return new_ft.conversion_options([v for v in values if v is not None],
+                                     new_ft.normalize_options(options))
 
 
 def _refresh_statistics(conn: Connection, base_id: int) -> None:
@@ -183,6 +200,7 @@ class _Applier:
         else:
             options = dict(f.options)
         if live.type != f.type:
+            options = _with_existing_labels(self.conn, live, f.type, options)
             schema.change_field_type(self.conn, fid, f.type, options, actor="pack-upgrade")
         elif item.ours is None or item.ours.get("options") != item.theirs.get("options"):
             schema.update_field_options(self.conn, fid, options)

@@ -1,26 +1,28 @@
-"""Fast physical writes for generators: rows straight into a user table's columns and
-junctions (executemany on SQLite, COPY on PostgreSQL), with explicit ids so links can be
-written without reading anything back.
+"""Fast physical writes for generators: columns straight into a user table and its
+junctions through the driver-level column path (tessera/bulkwrite.py: one executemany on
+SQLite, binary COPY on PostgreSQL, each column converted once), with explicit ids so links can
+be written without reading anything back.
 
-This bypasses RecordService on purpose: no history rows, no per-call recompute, no outbox.
-A generator calls :func:`finish` afterwards, which recomputes every computed field once and
-takes the "becomes true" baselines, exactly as a bulk import without ``--run-automations``."""
+This bypasses RecordService on purpose: no parsing (a generator writes values already in stored
+form: dates, floats, bools, user ids, label lists for multi-selects), no history rows, no
+per-call recompute, no outbox. A generator calls :func:`finish` afterwards, which recomputes
+every computed field once and takes the "becomes true" baselines, exactly as a bulk import
+without ``--run-automations``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from tessera import schema_ops as schema
+from tessera.bulkwrite import Constant, copy_columns, insert_columns
 from tessera.fields.sqltypes import utcnow
 from tessera.schema.catalog import TableInfo
 
-__all__ = ["next_id", "insert_rows", "insert_links", "finish"]
-
-CHUNK = 20_000
+__all__ = ["next_id", "insert_columns_with_ids", "insert_link_columns", "finish"]
 
 
 def next_id(conn: Connection, table: TableInfo) -> int:
@@ -28,42 +30,39 @@ def next_id(conn: Connection, table: TableInfo) -> int:
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0))).scalar_one()) + 1
 
 
-def _copy(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    driver = conn.connection.driver_connection
-    with driver.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+def _write(conn: Connection, t: sa.Table, columns: Sequence[str],
+           values: Sequence[Sequence[Any] | Constant], rows: int) -> None:
+    if conn.dialect.name == "postgresql":
+        copy_columns(conn, t, columns, values, rows)
+    else:
+        insert_columns(conn, t, columns, values, rows)
 
 
-def insert_rows(conn: Connection, table: TableInfo, names: Sequence[str],
-                rows: Sequence[Sequence[Any]], first_id: int) -> None:
-    """Insert ``rows`` (values in the order of field ``names``) with ids from ``first_id``."""
+def insert_columns_with_ids(conn: Connection, table: TableInfo, names: Sequence[str],
+                            columns: Sequence[Sequence[Any]], first_id: int) -> None:
+    """Insert rows given per column (``columns[i]`` holds the stored values of field
+    ``names[i]``) with ids ``first_id``, ``first_id + 1``, …"""
+    rows = len(columns[0]) if columns else 0
+    if not rows:
+        return
     t = schema.sa_table(table)
-    columns = [table.field(n).column for n in names]
+    fields = [table.field(n).column or "" for n in names]
     now = utcnow()
+    _write(conn, t, ["id", "created_at", "updated_at", *fields],
+           [range(first_id, first_id + rows), Constant(now), Constant(now), *columns], rows)
     if conn.dialect.name == "postgresql":
-        _copy(conn, t.name, ["id", "created_at", "updated_at", *columns],
-              ([first_id + i, now, now, *row] for i, row in enumerate(rows)))
         conn.execute(sa.select(sa.func.setval(sa.func.pg_get_serial_sequence(t.name, "id"),
-                                              first_id + len(rows) - 1)))
-        return
-    for start in range(0, len(rows), CHUNK):
-        payload = [{"id": first_id + i, "created_at": now, "updated_at": now,
-                    **dict(zip(columns, row, strict=True))}
-                   for i, row in enumerate(rows[start:start + CHUNK], start)]
-        conn.execute(sa.insert(t), payload)
+                                              first_id + rows - 1)))
 
 
-def insert_links(conn: Connection, table: TableInfo, link_name: str,
-                 pairs: Sequence[tuple[int, int]]) -> None:
-    """Junction rows (record of ``table``, linked record) for link field ``link_name``."""
-    junction, own, other = schema.junction_table(table.field(link_name))
-    if conn.dialect.name == "postgresql":
-        _copy(conn, junction.name, [own, other], pairs)
+def insert_link_columns(conn: Connection, table: TableInfo, link_name: str,
+                        own: Sequence[int], other: Sequence[int]) -> None:
+    """Junction rows (``own[k]`` of ``table`` → ``other[k]`` of the linked table) for link
+    field ``link_name``."""
+    if not own:
         return
-    for start in range(0, len(pairs), CHUNK):
-        conn.execute(sa.insert(junction), [{own: a, other: b} for a, b in pairs[start:start + CHUNK]])
+    junction, own_column, other_column = schema.junction_table(table.field(link_name))
+    _write(conn, junction, [own_column, other_column], [own, other], len(own))
 
 
 def finish(conn: Connection, tables: Sequence[TableInfo]) -> None:

@@ -15,7 +15,7 @@ from tessera.migrate import upgrade
 from tessera.packs.install import install
 from tessera.query import query_records
 from tessera.samples import UnknownGenerator, generator_names, get_generator
-from tessera.samples.catalog import CALLERS, CONSULTANTS
+from tessera.samples.catalog import CALLERS, COMPLAINTS, CONSULTANTS
 from tests.clinic_crm.conftest import PACK, TODAY
 
 FIELDS = ("姓名", "手机", "来源渠道", "主诉需求", "满意度", "到院次数", "累计消费", "生命周期", "价值分级",
@@ -68,6 +68,9 @@ def test_shape_per_specialty(engine: Any, specialty: str, service: str) -> None:
     assert {"潜客", "流失"} <= set(stages) and len(stages) >= 4
     assert Counter(c["fields"]["满意度"] for c in customers)["纠纷"] >= 1
     assert any(c["fields"]["介绍人"] for c in customers)
+    tags = [c["fields"]["主诉需求"] for c in customers]           # a multi-select: label lists
+    assert any(t is None for t in tags) and any(t and len(t) == 2 for t in tags)
+    assert {x for t in tags if t for x in t} <= set(COMPLAINTS[specialty])
     dates = [v["fields"]["日期"] for v in visits.rows]
     assert min(dates) >= f"{TODAY.year - 3}" and max(dates) <= TODAY.isoformat()
     tiers = query_records(engine, r.table_id("tiers"), limit=10).rows
