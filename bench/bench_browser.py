@@ -13,6 +13,7 @@ Usage: .venv/bin/python bench/bench_browser.py [sqlite|postgresql] [ROWS]
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -158,8 +159,13 @@ print(json.dumps({"blocks_per_s": round(n / (time.perf_counter() - started), 1),
 
 
 def main() -> None:
-    backend = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
-    rows = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="PostgreSQL: TESSERA_BENCH_PG_URL, else a throwaway "
+                                        "cluster is started")
+    ap.add_argument("backend", nargs="?", default="sqlite", choices=("sqlite", "postgresql"))
+    ap.add_argument("rows", nargs="?", type=int, default=1_000_000)
+    args = ap.parse_args()
+    backend, rows = args.backend, args.rows
     cluster = None
     with tempfile.TemporaryDirectory() as tmp:
         if backend == "sqlite":
