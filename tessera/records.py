@@ -377,7 +377,7 @@ class RecordService:
                actor: str | None = None) -> dict[str, Any]:
         with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
-            scope = self._scope(conn, table, "records.write")
+            scope = self._scope(conn, table, "records.update")  # editable fields (access)
             scope.check_fields(values)
             scope.check_visible(conn, [record_id])
             self._update(conn, table, [(record_id, values)], self._actor(actor), bulk=False)
@@ -388,7 +388,7 @@ class RecordService:
                     actor: str | None = None) -> None:
         with transaction(self.bind, write=True) as conn:
             table = get_table(conn, table_id)
-            scope = self._scope(conn, table, "records.write")
+            scope = self._scope(conn, table, "records.update")
             for index, (_rid, values) in enumerate(updates):
                 scope.check_fields(values, row=index)
             scope.check_visible(conn, [rid for rid, _ in updates])
@@ -482,7 +482,10 @@ class RecordService:
                 hist.CS.c.id == change_set_id)).scalar_one()
             table = get_table(conn, table_id)
             actor = self._actor(actor)
-            scope = self._scope(conn, table, "records.write")
+            # undoing field changes is an update (a commenter's own edit of an editable field)
+            updates_only = all(e.field_id is not None and e.action in ("update", "undo")
+                               for e in entries)
+            scope = self._scope(conn, table, "records.update" if updates_only else "records.write")
             touched = sorted({rid for e in entries for rid in hist.batch_ids(e)})
             scope.check_fields({e.field_id for e in entries if e.field_id is not None})
             scope.check_visible(conn, self._snapshots(conn, table, touched))

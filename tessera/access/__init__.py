@@ -2,7 +2,7 @@
 
 * :mod:`roles` — the action × role table, the one answer to "may this role do X".
 * :mod:`members` — grant / revoke / list roles; ``role_of(bind, principal, base_id)``.
-* :mod:`rules` — field permissions (hidden / read-only) and row rules (formulas).
+* :mod:`rules` — field permissions (hidden / read-only / editable) and row rules (formulas).
 * :mod:`scope` — a principal's view of one table and the SQL that enforces it; the query
   layer, the records service, exports and the API all go through it.
 * :mod:`api_policy` — which action each API route needs, checked before its handler runs.

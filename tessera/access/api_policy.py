@@ -72,9 +72,11 @@ ROUTE_POLICY: dict[str, RoutePolicy] = {
     "record_history": _p("records.read", "table_id"),
     "create_record": _p("records.write", "table_id"),
     "bulk_create_records": _p("records.write", "table_id"),
-    "bulk_update_records": _p("records.write", "table_id"),
+    # updates: commenters and viewers too, of the fields marked editable for their role only
+    # (checked with the row rule by the records service: tessera/access/scope.py)
+    "bulk_update_records": _p("records.update", "table_id"),
     "bulk_delete_records": _p("records.write", "table_id"),
-    "update_record": _p("records.write", "table_id"),
+    "update_record": _p("records.update", "table_id"),
     "delete_record": _p("records.write", "table_id"),
     # views
     "list_views": _p("base.read", "table_id"),

@@ -18,6 +18,7 @@ ACTION_LABELS: dict[str, tuple[str, str]] = {
     "records.export": ("export records", "导出记录"),
     "records.comment": ("comment on records", "评论记录"),
     "records.write": ("change records", "修改记录"),
+    "records.update": ("change records", "修改记录"),
     "records.import": ("import records", "导入记录"),
     "automations.read": ("see automations", "查看自动化"),
     "automations.write": ("change automations", "修改自动化"),

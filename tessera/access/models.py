@@ -2,7 +2,7 @@
 ``Model.metadata``; the matching migration is tessera/migrations/versions/0004_access.py).
 
 access_memberships        a user OR a group holds one role on one base
-access_field_permissions  per field and role: ``hidden`` or ``read_only``
+access_field_permissions  per field and role: ``hidden``, ``read_only`` or ``editable``
 access_row_rules          per table and role: a formula that must be TRUE for a row to be seen
                           or written (stored as written and in id form, see compute.references)
 access_run_as             per automation: the user it runs as, or SYSTEM (migration 0010)

@@ -4,6 +4,11 @@ Roles are ranked (owner > admin > editor > commenter > viewer), but the table be
 roles allowed for each action explicitly rather than a minimum rank, so a reader sees the
 whole policy at a glance and an unusual grant (say, viewers exporting) is one edit here.
 Site administrators (``Principal.is_admin``) are owners of every base; ``SYSTEM`` is one too.
+
+``records.update`` is the one action granted further than its rights reach: commenters and
+viewers pass it, but may change only the fields their role has marked ``editable`` (field
+permissions, tessera/access/rules.py); with none on a table they are refused like
+``records.write`` (tessera/access/scope.py enforces both).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ ACTIONS: Final[dict[str, frozenset[str]]] = {
     "records.export": _ALL,        # idem: an export never shows more than a read
     "records.comment": _COMMENT,
     "records.write": _DATA,        # create/update/delete, subject to rules
+    "records.update": _ALL,        # update only; below editor: just the `editable` fields
     "records.import": _DATA,
     "automations.read": _SCHEMA,
     "automations.write": _SCHEMA,

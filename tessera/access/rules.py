@@ -1,5 +1,10 @@
-"""Field permissions (per field and role: hidden or read-only) and row rules (per table and
-role: a formula that must be TRUE for the row to be seen or written).
+"""Field permissions (per field and role: hidden, read-only or editable) and row rules (per
+table and role: a formula that must be TRUE for the row to be seen or written).
+
+``editable`` is a write grant for the roles that cannot change records (commenter, viewer):
+they may update exactly those fields, on rows their row rule shows, and nothing else (no
+create, delete or import). For editors and schema admins it changes nothing. A computed
+field cannot be made editable (nobody writes it).
 
 A row rule is type-checked against the table when it is saved and stored twice, like formula
 fields: as written and in id form (``{f_12} = CURRENT_USER()``), so renaming a field never
@@ -24,7 +29,7 @@ from tessera.schema.catalog import Bind, get_field, get_table, transaction
 __all__ = ["FIELD_MODES", "RowRule", "set_field_permission", "field_permissions",
            "set_row_rule", "row_rules", "check_rule"]
 
-FIELD_MODES = ("hidden", "read_only")
+FIELD_MODES = ("hidden", "read_only", "editable")
 
 
 @dataclass(frozen=True)
@@ -48,14 +53,22 @@ def _restrictable(role: str) -> str:
 
 def set_field_permission(bind: Bind, field_id: int, role: str, mode: str | None, *,
                          actor: Principal = SYSTEM) -> None:
-    """Make a field ``hidden`` or ``read_only`` for a role (None: back to normal)."""
+    """Make a field ``hidden``, ``read_only`` or ``editable`` for a role (None: back to
+    normal)."""
     _restrictable(role)
     if mode is not None and mode not in FIELD_MODES:
-        raise SchemaError(f"Unknown field permission {mode!r}; use hidden or read_only.",
-                          f"未知字段权限 {mode!r}，可用：hidden（隐藏）或 read_only（只读）。",
-                          code="invalid_field_permission")
+        raise SchemaError(f"Unknown field permission {mode!r}; use hidden, read_only or "
+                          "editable.",
+                          f"未知字段权限 {mode!r}，可用：hidden（隐藏）、read_only（只读）或 "
+                          "editable（可编辑）。", code="invalid_field_permission")
     with transaction(bind) as conn:
         field = get_field(conn, field_id)
+        if mode == "editable" and field.read_only:
+            raise SchemaError(
+                f"The field {field.name!r} is computed, so nobody can edit it; make a plain "
+                "field editable instead.",
+                f"字段 {field.name!r} 是计算字段，任何人都不能编辑；请把普通字段设为可编辑。",
+                code="invalid_field_permission")
         conn.execute(sa.delete(FIELD_PERMISSIONS).where(FIELD_PERMISSIONS.c.field_id == field_id,
                                                         FIELD_PERMISSIONS.c.role == role))
         if mode is not None:

@@ -10,6 +10,9 @@ role and returns a :class:`TableScope`:
 * ``row_condition(t)`` — the row rule compiled to SQL over ``t.id`` (None: every row), with
   CURRENT_USER() and ISMEMBER() bound to the principal as parameters.
 * ``read_only`` — fields this role may read but not write.
+* ``writable`` — for ``records.update`` by a role that cannot change records (commenter,
+  viewer): the only fields it may write, those marked ``editable`` for it (None: the role's own
+  rights apply). Without any on the table the scope is refused like ``records.write``.
 
 Decision (docs/access.md): a formula, lookup or rollup field that reads a hidden field shows its
 own result (it is a separate field with its own permission), never the hidden input nor the
@@ -44,7 +47,7 @@ from tessera.errors import NotFoundError
 from tessera.schema.catalog import FieldInfo, TableInfo, get_table
 
 __all__ = ["TableScope", "table_scope", "require", "visible_row_ids", "filter_links",
-           "base_in_trash", "trashed_bases", "scope_memo", "remember_base"]
+           "base_in_trash", "trashed_bases", "scope_memo", "remember_base", "writable_fields"]
 
 _T = TypeVar("_T")
 _MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("tessera_scope_memo", default=None)
@@ -88,6 +91,8 @@ class TableScope:
     table: TableInfo
     read_only: frozenset[int] = frozenset()
     rule: str | None = None  # id-form row rule, None: every row
+    editable: frozenset[int] = frozenset()  # fields marked `editable` for this role
+    writable: frozenset[int] | None = None  # the only fields it may write (None: any)
 
     @property
     def hidden(self) -> frozenset[int]:
@@ -96,7 +101,16 @@ class TableScope:
 
     @property
     def restricted(self) -> bool:
-        return self.rule is not None or bool(self.hidden) or bool(self.read_only)
+        return (self.rule is not None or bool(self.hidden) or bool(self.read_only)
+                or self.writable is not None)
+
+    @property
+    def writable_fields(self) -> frozenset[int]:
+        """The visible fields this scope may write (never a computed one)."""
+        plain = {f.id for f in self.table.fields if not f.read_only}
+        if self.writable is not None:
+            return frozenset(plain & self.writable)
+        return frozenset(plain - self.read_only)
 
     def require(self, action: str) -> None:
         if not role_allows(self.role, action):
@@ -126,11 +140,12 @@ class TableScope:
                 self.principal.user_id if per_user else None)
 
     def check_fields(self, refs: Iterable[Any], *, row: int | None = None) -> None:
-        """Refuse writing a hidden (unknown to this user) or read-only field. Fields unknown
-        to everybody are left to the records service, which lists every bad value at once."""
+        """Refuse writing a hidden (unknown to this user) or read-only field, and in an
+        update limited to ``writable`` fields any other. Fields unknown to everybody are left
+        to the records service, which lists every bad value at once."""
         from tessera.errors import FieldValueError, RecordValidationError
 
-        if not self.hidden and not self.read_only:
+        if not self.hidden and not self.read_only and self.writable is None:
             return
         errors = []
         for ref in refs:
@@ -145,6 +160,10 @@ class TableScope:
             if field.id in self.read_only:
                 raise forbidden("records.write", self.role,
                                 what=f"{field.name}: read-only for your role / 该字段对您只读")
+            if self.writable is not None and field.id not in self.writable:
+                raise forbidden("records.write", self.role,
+                                what=f"{field.name}: not editable for your role / "
+                                     "您的角色不能修改该字段")
         if errors:
             raise RecordValidationError(errors)
 
@@ -227,8 +246,29 @@ def table_scope(conn: Connection, principal: Principal, table: TableInfo | int,
         raise forbidden(action, role, what=info.name)
     if role == "owner":
         return _unrestricted(principal, info, role)
-    return _memoized(("scope", principal, info.id, role),
-                     lambda: _restricted(conn, principal, info, role), info)
+    scope = _memoized(("scope", principal, info.id, role),
+                      lambda: _restricted(conn, principal, info, role), info)
+    if action == "records.update" and not role_allows(role, "records.write"):
+        return _editable_only(scope)
+    return scope
+
+
+def _editable_only(scope: TableScope) -> TableScope:
+    """An update by a role that cannot change records: only its ``editable`` fields, or
+    refused like any write when the table has none for it."""
+    if not scope.editable:
+        raise forbidden("records.write", scope.role, what=scope.full.name)
+    return replace(scope, writable=scope.editable)
+
+
+def writable_fields(conn: Connection, principal: Principal, table: TableInfo | int
+                    ) -> frozenset[int]:
+    """Ids of the fields ``principal`` may change in ``table`` (the grid opens an editor on
+    these cells only); empty for a role that may change none."""
+    try:
+        return table_scope(conn, principal, table, "records.update").writable_fields
+    except (ForbiddenError, SignInRequiredError):
+        return frozenset()
 
 
 def _restricted(conn: Connection, principal: Principal, info: TableInfo, role: str | None
@@ -253,7 +293,10 @@ def _restricted(conn: Connection, principal: Principal, info: TableInfo, role: s
     hidden |= _across_restricted_links(conn, info, role)
     visible = tuple(_redacted(f, hidden) for f in info.fields if f.id not in hidden)
     read_only = frozenset(fid for fid, mode in modes.items() if mode == "read_only")
-    return TableScope(principal, role, info, replace(info, fields=visible), read_only, rule)
+    shown = {f.id for f in visible}
+    editable = frozenset(fid for fid, mode in modes.items() if mode == "editable" and fid in shown)
+    return TableScope(principal, role, info, replace(info, fields=visible), read_only, rule,
+                      editable)
 
 
 def _links_read(field: FieldInfo) -> set[int]:

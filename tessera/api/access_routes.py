@@ -128,6 +128,7 @@ ACCESS_ROUTES: tuple[ApiRoute, ...] = (
        _ACCESS, body=_body([], {"formula": {"type": ["string", "null"], "maxLength": 4000}}),
        errors=(400, 404)),
     _r("PUT", "/fields/{field_id:int}/permissions/{role}", set_field_permission,
-       "Make a field hidden or read-only for a role (null: back to normal)", _ACCESS,
+       "Make a field hidden, read-only or editable for a role (null: back to normal; "
+       "editable lets a commenter or viewer update that field)", _ACCESS,
        body=_body(["mode"], {"mode": {"enum": [*FIELD_MODES, None]}}), errors=(400, 404)),
 )

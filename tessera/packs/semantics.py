@@ -283,7 +283,13 @@ class _Checker:
                 path = ("roles", i, "field_permissions", tkey)
                 table = self.table(path, tkey)
                 for ref in modes if table is not None else ():
-                    self.field((*path, ref), table, ref)
+                    f = self.field((*path, ref), table, ref)
+                    ftype = REGISTRY.get(f.type) if f is not None else None
+                    if modes[ref] == "editable" and ftype is not None and ftype.read_only:
+                        self.add((*path, ref), f"field {ref!r} is computed, so nobody can edit "
+                                 "it; make a plain field editable instead.",
+                                 f"字段 {ref!r} 是计算字段，任何人都不能编辑；请把普通字段设为可编辑。",
+                                 "pack.field_permission")
 
     # --- locale overlays ----------------------------------------------------------------
     def overlays(self) -> None:

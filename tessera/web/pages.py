@@ -74,7 +74,9 @@ async def table_page(request: Request) -> Response:
     config = {
         "tableId": context["table"].id, "baseId": context["base"].id,
         "viewId": view.id if view else None, "locale": locale,
-        "fields": [f.to_dict() for f in context["table"].fields],
+        # writable: whether the acting user's role may change the field (tessera.access)
+        "fields": [{**f.to_dict(), "writable": f.id in context["writable"]}
+                   for f in context["table"].fields],
         "view": state, "messages": js_messages(locale), "fieldTypes": field_types(locale),
         "personal": context["personal"],  # tessera.web.personal
         "tables": [{"id": t.id, "name": t.name} for t in context["tables"]],

@@ -106,6 +106,8 @@ UI_MESSAGES: dict[str, dict[str, str]] = {
     "next_month": {"en": "Next ›", "zh": "下个月 ›"},
     "read_only": {"en": "This field is computed and cannot be edited.",
                   "zh": "这是计算字段，不能编辑。"},
+    "no_write": {"en": "Your role may not change this field; ask the base's owner for access.",
+                 "zh": "您的角色不能修改此字段，请向该数据库的所有者申请权限。"},
     "loading": {"en": "Loading…", "zh": "加载中…"},
     "saved": {"en": "Saved", "zh": "已保存"},
     "undone": {"en": "Undone", "zh": "已撤销"},
@@ -184,7 +186,7 @@ UI_MESSAGES: dict[str, dict[str, str]] = {
 }
 
 # Messages the grid's JavaScript needs (sent to the page as a data attribute).
-JS_KEYS = ("read_only", "saved", "undone", "redone", "nothing_to_undo", "nothing_to_redo",
+JS_KEYS = ("read_only", "no_write", "saved", "undone", "redone", "nothing_to_undo", "nothing_to_redo",
            "live_update", "search", "move_left", "move_right", "freeze", "unfreeze", "hide",
            "sort_asc", "sort_desc",
            "edit_field", "new_field", "confirm_delete_field", "will_not_convert",

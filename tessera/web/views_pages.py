@@ -19,7 +19,7 @@ from starlette.routing import Route
 from tessera import schema_ops as schema
 from tessera.access.api_views import require_record
 from tessera.access.context import acting_principal
-from tessera.access.scope import table_scope
+from tessera.access.scope import table_scope, writable_fields
 from tessera.errors import RecordValidationError
 from tessera.query import query_records
 from tessera.records import RecordService
@@ -40,8 +40,9 @@ FORM_TYPES = ("text", "long_text", "email", "phone", "url", "number", "currency"
 
 
 def table_nav(engine: Any, table_id: int, view_id: int | None = None) -> dict[str, Any]:
-    """Base, table, sibling tables, the table's views and the chosen view (the sidebar), and
-    the acting user's personal grid settings for it (tessera.web.personal)."""
+    """Base, table, sibling tables, the table's views and the chosen view (the sidebar), the
+    acting user's personal grid settings for it (tessera.web.personal) and the ids of the
+    fields their role may change (``writable``: the grid and kanban lock the others)."""
     principal = acting_principal()
     with engine.begin() as conn:
         # the acting user's view of the table: 403 without a role, hidden fields left out
@@ -49,6 +50,7 @@ def table_nav(engine: Any, table_id: int, view_id: int | None = None) -> dict[st
         views = schema.list_views(conn, table_id)
         view = next((v for v in views if v.id == view_id), None)
         return {"base": schema.get_base(conn, table.base_id), "table": table,
+                "writable": writable_fields(conn, principal, table_id),
                 "tables": schema.list_tables(conn, table.base_id), "views": views,
                 "view": view, "personal": load_settings(conn, principal.user_id, table_id,
                                                         view.id if view else None)}
@@ -114,7 +116,8 @@ def _kanban(engine: Any, table_id: int, wanted: str | None, view_id: int | None
                                           if g != stack.id]]
     return {**context, "active": "kanban", "stack": stack, "columns": columns,
             "primary": primary, "shown": shown, "selects": selects,
-            "draggable": stack is not None and stack.type == "single_select",
+            "draggable": stack is not None and stack.type == "single_select"
+            and stack.id in context["writable"],
             "save": save_button(view, "kanban", layout)}
 
 

@@ -22,6 +22,8 @@ MATRIX = {
     "base.read": "OAECV", "base.rename": "O", "base.delete": "O", "access.manage": "O",
     "schema.write": "OA", "records.read": "OAECV", "records.export": "OAECV",
     "records.comment": "OAEC", "records.write": "OAE", "records.import": "OAE",
+    # commenters and viewers: only the fields marked editable for their role (test_editable.py)
+    "records.update": "OAECV",
     "automations.read": "OA", "automations.write": "OA", "automations.run": "OAE",
 }
 LETTER = {"O": "owner", "A": "admin", "E": "editor", "C": "commenter", "V": "viewer"}

@@ -15,6 +15,11 @@ const MAX_WRITE = 1000;
 
 const ROW_HEIGHTS = { short: 28, medium: 40, tall: 64, extra: 96 }; // layout.row_height → px
 
+// A cell the user cannot change: a computed field, or one their role may not write (the page
+// sends writable: false for it, tessera.access); locked cells open no editor and take no paste.
+const noWrite = (field) => field.writable === false && !isReadOnly(field);
+const locked = (field) => isReadOnly(field) || field.writable === false;
+
 export class Grid {
   constructor(root, scroller, config, hooks = {}) {
     this.root = root;
@@ -398,7 +403,7 @@ export class Grid {
       td.style.width = this.width(field) + "px";
       if (c < this.frozen) { td.classList.add("vg-frozen"); td.style.left = left + "px"; }
       left += this.width(field);
-      if (isReadOnly(field)) td.setAttribute("aria-readonly", "true");
+      if (locked(field)) td.setAttribute("aria-readonly", "true");
       const inSel = pos >= sel.r0 && pos <= sel.r1 && c >= sel.c0 && c <= sel.c1;
       td.setAttribute("aria-selected", inSel ? "true" : "false");
       if (pos === this.active.r && c === this.active.c) td.classList.add("vg-active");
@@ -523,6 +528,7 @@ export class Grid {
     const field = this.columns[this.active.c];
     const found = this.rowAt(this.active.r);
     if (!field || !found) return;
+    if (noWrite(field)) { this.flash(this.msg.no_write || "read only", true); return; }
     if (isReadOnly(field)) { this.flash(this.msg.read_only || "read only", true); return; }
     if (field.type === "checkbox") { this.toggleCheckbox(); return; }
     this.editor = openEditor(this, field, found.row, found.labels, initialText);
@@ -541,6 +547,7 @@ export class Grid {
     const field = this.columns[this.active.c];
     const found = this.rowAt(this.active.r);
     if (!field || !found || field.type !== "checkbox") return;
+    if (locked(field)) { this.flash(this.msg.no_write || "read only", true); return; }
     await this.write([{ id: found.row.id, fields: { [`f_${field.id}`]: !found.row.fields[String(field.id)] } }]);
   }
 
@@ -605,7 +612,7 @@ export class Grid {
 
   async clearSelection() {
     const { c0, c1 } = this.selection();
-    const cols = this.columns.slice(c0, c1 + 1).filter((f) => !isReadOnly(f));
+    const cols = this.columns.slice(c0, c1 + 1).filter((f) => !locked(f));
     if (!cols.length) return;
     const rows = (await this.rowsInSelection()).filter(Boolean);
     const records = rows.map((found) => ({ id: found.row.id, fields: Object.fromEntries(cols.map((f) => [`f_${f.id}`, f.type === "checkbox" ? false : null])) }));
@@ -621,7 +628,7 @@ export class Grid {
     this.anchor = saved;
     const source = rows[0];
     if (!source || rows.length < 2) return;
-    const cols = this.columns.slice(c0, c1 + 1).filter((f) => !isReadOnly(f));
+    const cols = this.columns.slice(c0, c1 + 1).filter((f) => !locked(f));
     const fields = Object.fromEntries(cols.map((f) => [`f_${f.id}`, source.row.fields[String(f.id)]]));
     const records = rows.slice(1).filter(Boolean).map((found) => ({ id: found.row.id, fields: { ...fields } }));
     await this.guard(() => this.write(records));
@@ -666,7 +673,7 @@ export class Grid {
     const creates = [];
     data.forEach((cells, i) => {
       const fields = {};
-      cols.forEach((f, j) => { if (!isReadOnly(f) && j < cells.length) fields[`f_${f.id}`] = fromText(f, cells[j]); });
+      cols.forEach((f, j) => { if (!locked(f) && j < cells.length) fields[`f_${f.id}`] = fromText(f, cells[j]); });
       const pos = sel.r0 + i;
       const found = pos < this.total ? this.rowAt(pos) : null;
       if (found) updates.push({ id: found.row.id, fields });
