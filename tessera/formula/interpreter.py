@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,8 @@ from tessera.formula.values import (
     to_text,
 )
 
-__all__ = ["Env", "Closure", "compile_python", "PyContext", "py_coercer", "py_to_type", "join_options",
-           "option_items"]
+__all__ = ["Env", "Closure", "compile_python", "compile_closures", "PyContext", "py_coercer", "py_to_type",
+           "join_options", "option_items", "negate", "percent", "finish_number"]
 
 Closure = Callable[["Env"], Any]
 
@@ -93,7 +94,18 @@ class PyContext:
 CONTEXT = PyContext()
 
 
-def compile_python(t: Typed) -> Closure:
+_GENERATE: ContextVar[bool] = ContextVar("tessera_formula_generate", default=True)
+GENERATED_DEPTH = 40  # deeper trees: closures at the top, generated source for their subtrees
+
+
+def compile_python(t: Typed, generate: bool = True) -> Closure:
+    """``t`` as a function of an :class:`Env`: generated Python source where the tree allows
+    (:mod:`tessera.formula.pysource`), else (and for leaves) a closure whose arguments are
+    compiled by this function again. ``generate=False``: this node as a closure."""
+    if generate and _GENERATE.get() and (t.args or isinstance(t.node, ast.Call)) and not _deeper(t, GENERATED_DEPTH):
+        from tessera.formula.pysource import generate as generate_source  # imports this module
+
+        return generate_source(t)
     n = t.node
     if isinstance(n, ast.Number):
         x = float(n.value)
@@ -124,25 +136,46 @@ def compile_python(t: Typed) -> Closure:
         operand = compile_python(t.args[0])
         if n.op == "+":
             return operand
-
-        def negate(env: Env) -> Any:
-            v = to_number(operand(env))
-            return v if v.__class__ is ExcelError else -v
-
-        return negate
+        return lambda env: negate(operand(env))
     if isinstance(n, ast.Percent):
         operand = compile_python(t.args[0])
-
-        def percent(env: Env) -> Any:
-            v = to_number(operand(env))
-            return v if v.__class__ is ExcelError else v / 100
-
-        return percent
+        return lambda env: percent(operand(env))
     if isinstance(n, ast.Binary):
         return _binary(t)
     if isinstance(n, ast.Call):
         return _call(t)
     raise TypeError(f"cannot interpret {n!r}")
+
+
+def _deeper(t: Typed, limit: int) -> bool:
+    """Whether the tree under ``t`` has more than ``limit`` levels (without recursion)."""
+    stack = [(t, 1)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            return True
+        stack.extend((a, level + 1) for a in node.args)
+    return False
+
+
+def compile_closures(t: Typed) -> Closure:
+    """``t`` as nested closures only (no generated source): the reference the generated code
+    is tested against, and the bench's comparison."""
+    token = _GENERATE.set(False)
+    try:
+        return compile_python(t, generate=False)
+    finally:
+        _GENERATE.reset(token)
+
+
+def negate(v: Any) -> Any:
+    v = to_number(v)
+    return v if v.__class__ is ExcelError else -v
+
+
+def percent(v: Any) -> Any:
+    v = to_number(v)
+    return v if v.__class__ is ExcelError else v / 100
 
 
 def _binary(t: Typed) -> Closure:
@@ -238,14 +271,16 @@ def _call(t: Typed) -> Closure:
     return call
 
 
+def finish_number(r: Any) -> Any:
+    """An eager function's number result: blank and errors as they are, else a finite float."""
+    if r is None or r.__class__ is ExcelError:
+        return r
+    return check_number(float(r))
+
+
 def _finisher(t: FType) -> Callable[[Any], Any]:
     if t.kind == "text":
         return lambda r: r or None
     if t.kind == "number":
-        def number(r: Any) -> Any:
-            if r is None or r.__class__ is ExcelError:
-                return r
-            return check_number(float(r))
-
-        return number
+        return finish_number
     return _identity

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tessera.formula.excel import dates as xdates
+from tessera.formula.pysource import source_builder
 from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
 from tessera.formula.sqlcore import SqlContext, SqlValue, when_error
 from tessera.formula.types import DATE, DATETIME, NUMBER, FType
@@ -42,6 +43,8 @@ define(FunctionSpec(
     build_python=lambda ctx, args, t: (lambda env: env.now),
     build_sql=lambda ctx, args, t: SqlValue(ctx.date(ctx.now)), volatile=True,
 ))
+source_builder("TODAY")(lambda src, args, t: "env.today")
+source_builder("NOW")(lambda src, args, t: "env.now")
 
 
 def _py_date(y: float, m: float, d: float) -> Any:

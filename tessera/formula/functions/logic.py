@@ -13,6 +13,7 @@ from tessera.formula.errors import FormulaReferenceError
 from tessera.formula.functions._ranges import range_select
 from tessera.formula.interpreter import Env, py_coercer, py_to_type
 from tessera.formula.operators import py_compare, sql_compare
+from tessera.formula.pysource import Source, source_builder
 from tessera.formula.registry import FunctionSpec, Param, define
 from tessera.formula.sqlcompile import sql_to_type
 from tessera.formula.sqlcore import SqlContext, SqlValue, convert, error_literal, first_error
@@ -88,6 +89,15 @@ def _if_python(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
         return c  # an error
 
     return run
+
+
+@source_builder("IF")
+def _if_source(src: Source, args: list[Typed], t: Typed) -> str:
+    c = src.temp()
+    cond = src.condition(args[0])
+    then = src.branch(args[1], t.type)
+    other = src.branch(args[2], t.type) if len(args) > 2 else "None"
+    return f"({then} if ({c} := {cond}) is True else ({other} if {c} is False or {c} is None else {c}))"
 
 
 def _if_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
@@ -239,6 +249,14 @@ def _catcher(only_na: bool) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
         return run
 
+    def build_source(src: Source, args: list[Typed], t: Typed) -> str:
+        v = src.temp()
+        value, fallback = src.branch(args[0], t.type), src.branch(args[1], t.type)
+        caught = f"({v} := {value}).__class__ is {src.bind(ExcelError)}"
+        if only_na:
+            caught += f" and {v} == {src.bind(NA)}"
+        return f"({fallback} if {caught} else {v})"
+
     def build_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
         v = _sql_branch(ctx, args[0], t.type)
         alt = _sql_branch(ctx, args[1], t.type)
@@ -249,18 +267,19 @@ def _catcher(only_na: bool) -> tuple[Callable[..., Any], Callable[..., Any]]:
         error = sa.case((caught, alt.error if alt.error is not None else sa.null()), else_=v.error)
         return SqlValue(value, error)
 
-    return build_python, build_sql
+    return build_python, build_sql, build_source
 
 
 for _name, _only_na, _en, _zh in (
     ("IFERROR", False, "The value, or the fallback when the value is any error.", "值为错误时返回备用值，否则返回该值。"),
     ("IFNA", True, "The value, or the fallback when the value is #N/A.", "值为 #N/A 时返回备用值，否则返回该值。"),
 ):
-    _py, _sql = _catcher(_only_na)
+    _py, _sql, _source = _catcher(_only_na)
     define(FunctionSpec(
         _name, "logic", (Param("value"), Param("value_if_error")), _branches_type(lambda n: [0, 1]),
         _en, _zh, build_python=_py, build_sql=_sql,
     ))
+    source_builder(_name)(_source)
 
 
 # ----- AND / OR / XOR -------------------------------------------------------------------------
@@ -336,6 +355,26 @@ def _logical_python(combine: str) -> Callable[..., Any]:
     return build
 
 
+def _logical_source(combine: str) -> Callable[..., str | None]:
+    """AND/OR/XOR of computed booleans as source (_logical_booleans); other arguments: None."""
+
+    def build(src: Source, args: list[Typed], t: Typed) -> str | None:
+        if not all(a.origin == "expr" and a.type == BOOLEAN for a in args):
+            return None
+
+        def combined(names: list[str]) -> str:
+            trues = [f"{n} is True" for n in names]
+            if combine == "and":
+                return "(" + " and ".join(trues) + ")"
+            if combine == "or":
+                return "(" + " or ".join(trues) + ")"
+            return "((" + ") + (".join(trues) + ")) % 2 == 1"
+
+        return src.first_error([src.expr(a) for a in args], combined)
+
+    return build
+
+
 def _logical_sql(combine: str) -> Callable[..., SqlValue]:
     def build(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
         present: list[Any] = []  # how many values the argument contributes
@@ -394,6 +433,7 @@ for _name, _combine, _en, _zh in (
         _name, "logic", (Param("logical", "boolean", repeat=True),), BOOLEAN, _en, _zh,
         build_python=_logical_python(_combine), build_sql=_logical_sql(_combine), range_params=True,
     ))
+    source_builder(_name)(_logical_source(_combine))
 
 define(FunctionSpec(
     "NOT", "logic", (Param("logical", "boolean"),), BOOLEAN, "Reverses TRUE and FALSE.", "将 TRUE 与 FALSE 互换。",
@@ -412,6 +452,10 @@ def _is_function(name: str, en: str, zh: str, py_test: Callable[[Any, Typed], bo
 
     def build_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
         return SqlValue(sql_test(ctx, ctx.compile(args[0]), args[0]))
+
+    @source_builder(name)
+    def build_source(src: Source, args: list[Typed], t: Typed) -> str:
+        return f"{src.bind(py_test)}({src.expr(args[0])}, {src.bind(args[0])})"
 
     define(FunctionSpec(name, "logic", (Param("value"),), BOOLEAN, en, zh,
                         build_python=build_python, build_sql=build_sql))
