@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -112,6 +113,25 @@ def _utc_text(value: datetime) -> str:
     return format_utc(value.astimezone(UTC) if value.tzinfo else value)
 
 
+_MICROSECOND = operator.attrgetter("microsecond")
+_TZINFO = operator.attrgetter("tzinfo")
+
+
+def _utc_texts(values: Sequence[Any]) -> list[Any] | None:
+    """``_utc_text`` for a whole column of UTC datetimes to the second (what the field types
+    store), in C-level passes: the isoformat texts joined, '+00:00' → 'Z', split. None when a
+    value needs ``_utc_text``'s other branch."""
+    present = [v for v in values if v is not None]
+    if (not present or set(map(_TZINFO, present)) != {UTC} or any(map(_MICROSECOND, present))
+            or min(present).year < 1000):
+        return None
+    texts = "\x1f".join(map(datetime.isoformat, present)).replace("+00:00", "Z").split("\x1f")
+    if len(present) == len(values):
+        return texts
+    it = iter(texts)
+    return [None if v is None else next(it) for v in values]
+
+
 def _convert_column(values: Sequence[Any] | Constant, process: Callable[[Any], Any] | None,
                     rows: int, native: Callable[[Any], Any] | None | bool = None) -> Iterable[Any]:
     if isinstance(values, Constant):
@@ -119,6 +139,10 @@ def _convert_column(values: Sequence[Any] | Constant, process: Callable[[Any], A
         return itertools.repeat(value, rows)
     if native is True or process is None:
         return values
+    if native is _utc_text:
+        texts = _utc_texts(values)
+        if texts is not None:
+            return texts
     if native is not None:
         process = native
     try:
@@ -132,24 +156,27 @@ def _convert_column(values: Sequence[Any] | Constant, process: Callable[[Any], A
 
 
 def _convert_lists(values: Sequence[Any], process: Callable[[Any], Any]) -> list[Any]:
-    """Lists (multi-select labels) repeat too: convert each distinct list once. The key holds
-    the items' types as well, so [1] and [1.0] and [True] stay apart."""
+    """Lists (multi-select labels) repeat too: convert each distinct list once. Parsed
+    columns repeat the very same list object for a repeated cell text, so the values are
+    first told apart by identity (C-level passes); the distinct objects are then keyed by
+    their items and the items' types, so [1] and [1.0] and [True] stay apart."""
+    objects = dict(zip(map(id, values), values, strict=True))
     memo: dict[Any, Any] = {}
-    out = []
-    for v in values:
+    converted: dict[int, Any] = {}
+    for ident, v in objects.items():
         if v is None:
-            out.append(None)
+            converted[ident] = None
             continue
         try:
             key = (tuple(v), tuple(map(type, v))) if v.__class__ is list else v
             hit = memo.get(key, _MISSING)
         except TypeError:   # nested or dict values
-            out.append(process(v))
+            converted[ident] = process(v)
             continue
         if hit is _MISSING:
             hit = memo[key] = process(v)
-        out.append(hit)
-    return out
+        converted[ident] = hit
+    return list(map(converted.__getitem__, map(id, values)))
 
 
 _MISSING = object()

@@ -15,6 +15,7 @@ from tessera.fields.columns import (
     kinds_within,
     naive_to_utc,
     parse_each,
+    phone_digits,
     plain_text,
     valid_as_is,
 )
@@ -127,7 +128,8 @@ class PhoneType(FieldType):
     _column_pattern = re.compile(r"(?=(?:\D*\d){3})" + _pattern.pattern, re.IGNORECASE)
 
     def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
-        if kinds_within(values, {str, NONE_TYPE}) and valid_as_is(values, self._column_pattern):
+        if kinds_within(values, {str, NONE_TYPE}) and (
+                phone_digits(values) or valid_as_is(values, self._column_pattern)):
             return list(values), []
         return super().parse_column(values, field)
 
@@ -165,11 +167,13 @@ class NumberType(FieldType):
         return number
 
     def parse_column(self, values: Sequence[Any], field: FieldLike) -> ColumnResult:
-        if kinds_within(values, {float, NONE_TYPE}) and finite_floats(values):
+        kinds = set(map(type, values))
+        if kinds <= {float, NONE_TYPE} and finite_floats(values):
             return list(values), []
-        if kinds_within(values, {float, int, NONE_TYPE}):   # Excel integers arrive as int
+        if kinds <= {float, int, NONE_TYPE}:   # Excel integers arrive as int
             try:
-                floats = [v if v is None else float(v) for v in values]
+                floats = ([v if v is None else float(v) for v in values] if NONE_TYPE in kinds
+                          else list(map(float, values)))
             except OverflowError:   # an int too big for a float: parse words the error
                 floats = [float("inf")]
             if finite_floats(floats):

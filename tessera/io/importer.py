@@ -9,7 +9,8 @@ matched rows set-based through ``tessera.io.upsert.update_records`` (parsed per 
 UPDATE statement per chunk, history per changed field as a single update records it) →
 rejects to the reject report, in file order.
 
-Everything runs in one transaction: the good rows are committed at the end, or nothing at all
+The garbage collector runs less often meanwhile (``tessera.io.gctune``). Everything runs in
+one transaction: the good rows are committed at the end, or nothing at all
 with ``all_or_nothing`` when any row was rejected. Only one chunk of rows is in memory at a
 time (plus the keys seen so far, to refuse duplicates).
 
@@ -32,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tessera import schema_ops as schema
 from tessera.io.errors import ImportFileError
+from tessera.io.gctune import fewer_collections
 from tessera.io.infer import infer_type
 from tessera.io.links import LinkResolver
 from tessera.io.mapping import ColumnMapping, map_columns
@@ -193,6 +195,12 @@ class _Run:
 
     def flush(self, chunk: PreparedChunk) -> None:
         refused: dict[int, list[str]] = dict(chunk.problems)
+        if self.preparer.key_field is None:   # no upsert: every row not refused is new
+            rows = range(len(chunk.keys))
+            new = [k for k in rows if k not in refused] if refused else list(rows)
+            self.result.created += self._write(chunk, new, None, refused)
+            self._reject_refused(chunk, refused)
+            return
         existing = self._existing_keys([key for k, key in enumerate(chunk.keys)
                                         if key is not None and k not in refused])
         creates: list[int] = []
@@ -214,6 +222,9 @@ class _Run:
                 creates.append(k)
         self.result.created += self._write(chunk, creates, None, refused)
         self.result.updated += self._write(chunk, updates, update_ids, refused)
+        self._reject_refused(chunk, refused)
+
+    def _reject_refused(self, chunk: PreparedChunk, refused: dict[int, list[str]]) -> None:
         for k in sorted(refused):   # the reject report lists a chunk's rows in file order
             self.reject_at(chunk, k, refused[k])
 
@@ -284,7 +295,7 @@ def import_file(engine: Engine, table_id: int, path: str | Path,
     options = options or ImportOptions()
     started = time.perf_counter()
     path = Path(path)
-    with open_sheet(path, options.sheet, reader=options.reader) as source, \
+    with fewer_collections(), open_sheet(path, options.sheet, reader=options.reader) as source, \
             engine.connect() as conn:
         transaction = conn.begin()
         try:

@@ -83,11 +83,29 @@ def _cell(value: Any) -> Any:
     return value
 
 
+_SIMPLE = _PLAIN | {str}
+
+
 def _cells(row: Any) -> list[Any]:
-    """A row's cells as import values: '' → None, times as text (see ``_cell``), in one pass
-    (text and the plain kinds are decided by one class test each)."""
+    """A row's cells as import values: '' → None, times as text (see ``_cell``). The usual
+    row (text and plain kinds only) is tested with C-level passes and kept, its empty texts
+    set to None in place; other rows are converted cell by cell."""
+    if row.__class__ is list and _SIMPLE.issuperset(map(type, row)):
+        if "" in row:
+            _blank_to_none(row)
+        return row
     return [(v or None) if v.__class__ is str else v if v.__class__ in _PLAIN else _cell(v)
             for v in row]
+
+
+def _blank_to_none(row: list[Any]) -> None:
+    index = row.index("")
+    try:
+        while True:
+            row[index] = None
+            index = row.index("", index + 1)
+    except ValueError:
+        pass
 
 
 def _is_empty(row: list[Any]) -> bool:

@@ -72,3 +72,12 @@ def test_reader_cells_in_one_pass_match_cell_by_cell() -> None:
     assert _cells(row) == [_cell(v) for v in row] == [
         None, "x", " ", 0.0, 1.5, 3, True, False, None, dt.date(2024, 1, 5),
         dt.datetime(2024, 1, 5, 9), "09:30:00", "25:01:00"]
+
+
+def test_reader_cells_plain_rows_lose_every_empty_text() -> None:
+    row = ["", "a", "", 0.0, "", None, dt.date(2024, 1, 5), False, ""]
+    want = [_cell(v) for v in row]
+    assert _cells(list(row)) == want == [None, "a", None, 0.0, None, None, dt.date(2024, 1, 5),
+                                         False, None]
+    assert _cells(["x", 1.5]) == ["x", 1.5]
+    assert _cells(("", "b")) == [None, "b"]   # not a list: converted into a new one
