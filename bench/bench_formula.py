@@ -372,6 +372,26 @@ def agreement(engine: Engine, clinic: Clinic, with_rank: bool) -> dict[str, int]
     return out
 
 
+@contextmanager
+def statement_times(engine: Engine, into: list[tuple[float, str]]) -> Iterator[None]:
+    """Wall seconds of every statement run on ``engine`` inside the block (first 100 characters)."""
+    started: list[float] = []
+
+    def before(*_args: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        into.append((time.perf_counter() - started.pop(), " ".join(statement.split())[:100]))
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+
+
 def timed_runs(fn: Callable[[], Any], reset: Callable[[], Any], runs: int) -> dict[str, Any]:
     times = []
     for _ in range(runs):
@@ -530,7 +550,9 @@ def primitives_cost(n: int) -> dict[str, Any]:
 
 # ----- interpreter -----------------------------------------------------------------------------
 def interpreter_cost(n: int) -> dict[str, Any]:
-    """Closure-compiled interpreter vs a hand-written Python function, ns per record."""
+    """The interpreter (generated source, tessera/formula/pysource.py) vs a hand-written Python
+    function, CPU ns per record (process time: the machine is shared). bench/bench_interpreter.py
+    runs this alone, with two more formulas."""
     schema_ = TableSchema("t", "id", {"累计消费": FormulaField("累计消费", FType("number"), "a"),
                                       "天数": FormulaField("天数", FType("number"), "b")})
     closure = compile_python(check(parse(INTERP_FORMULA), schema_))
@@ -549,9 +571,15 @@ def interpreter_cost(n: int) -> dict[str, Any]:
         return [by_hand(a, b) for a, b in rows]
 
     assert run_interp() == run_hand()
-    best = lambda fn: min(_once(fn) for _ in range(3))  # noqa: E731
+    best = lambda fn: min(_cpu_once(fn) for _ in range(3))  # noqa: E731
     ti, th = best(run_interp), best(run_hand)
     return {"records": n, "interpreter_ns": ti / n * 1e9, "python_ns": th / n * 1e9}
+
+
+def _cpu_once(fn: Callable[[], Any]) -> float:
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
 
 
 def _once(fn: Callable[[], Any]) -> float:
@@ -581,9 +609,20 @@ def run_backend(backend: str, url: str, data: Data, args: argparse.Namespace, re
             r = timed_runs(tessera_full, lambda: tessera_reset(engine, clinic), args.runs)
         results[f"{key}.full_recompute.tessera_correlated"] = r
         print(f"[{backend}] Tessera full recompute, correlated rollups (before) {r['median_s']:.2f} s", flush=True)
+    cpu0 = time.process_time()
     r = timed_runs(tessera_full, lambda: tessera_reset(engine, clinic), args.runs)  # checked below
+    r["process_cpu_s"] = time.process_time() - cpu0  # SQLite runs in-process: its CPU is here
     results[f"{key}.full_recompute.tessera"] = r
     print(f"[{backend}] Tessera full recompute {r['median_s']:.2f} s", flush=True)
+    if args.statements:  # one more run, each statement timed (the slowest ones kept)
+        tessera_reset(engine, clinic)
+        timings: list[tuple[float, str]] = []
+        with statement_times(engine, timings):
+            tessera_full()
+        top = sorted(timings, reverse=True)[:args.statements]
+        results[f"{key}.full_recompute.statements"] = [{"s": t, "sql": sql} for t, sql in top]
+        for t, sql in top:
+            print(f"[{backend}]   {t:8.3f} s  {sql}", flush=True)
     r = timed_runs(lambda: hw_full_recompute(engine, clinic, with_rank), lambda: hw_reset(engine), args.runs)
     results[f"{key}.full_recompute.sql"] = r
     print(f"[{backend}] hand-written full recompute {r['median_s']:.2f} s", flush=True)
@@ -623,6 +662,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--skip-rank", action="store_true", help=f"leave out {RANK_FIELD} (PERCENTRANK over ALL)")
     p.add_argument("--skip-correlated", action="store_true",
                    help="do not also time the full recompute with correlated rollups (the code before grouping)")
+    p.add_argument("--statements", type=int, default=0,
+                   help="after the timed runs, one more Tessera full recompute with its N slowest statements listed")
     p.add_argument("--original-limit", type=int, default=5000,
                    help="largest table on which M分 is also evaluated the O(rows²) way")
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "/tmp/bench_formula"))

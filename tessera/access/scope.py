@@ -169,8 +169,10 @@ class TableScope:
 
     def check_visible(self, conn: Connection, ids: Iterable[int]) -> None:
         """404 for records outside the row rule (they do not exist for this user)."""
+        if self.rule is None:
+            return
         wanted = list(dict.fromkeys(ids))
-        if self.rule is None or not wanted:
+        if not wanted:
             return
         seen = visible_row_ids(conn, self, wanted)
         missing = [i for i in wanted if i not in seen]
@@ -179,8 +181,10 @@ class TableScope:
 
     def check_still_visible(self, conn: Connection, ids: Iterable[int]) -> None:
         """After a write: refuse one that puts a record outside the writer's row rule."""
+        if self.rule is None:
+            return
         wanted = list(dict.fromkeys(ids))
-        if self.rule is None or not wanted:
+        if not wanted:
             return
         seen = visible_row_ids(conn, self, wanted)
         if any(i not in seen for i in wanted):

@@ -16,8 +16,11 @@ subquery: the value a record without links gets, exactly as before). An aggregat
 the current record (a criterion such as ``">"&{Limit}``) stays correlated.
 
 A temporary table is built when a statement first needs it, with every aggregate the run's
-formulas need over that link (:meth:`LinkGroups.collect` compiles them all first), and dropped
+formulas need over that link (``propagate._full_recompute_groups`` compiles them all first), and dropped
 when the run writes the target table (its values would be stale) and at the end of the run.
+Only aggregates a compiled statement really reads become columns (:meth:`LinkGroups.keep`):
+a function's SQL may build partial aggregates it then leaves out (SUM's include PRODUCT's
+sum of logarithms and MIN/MAX), and each one costs a computation per linked row.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ class LinkGroups:
         self._count = 0
         self._created: list[str] = []
         self.statements: dict[int, tuple[Any, set[tuple[tuple[str, str, str, str], str]]]] = {}
+        self.wanted: set[tuple[tuple[str, str, str, str], str]] = set()  # read by some statement of the run
 
     # ----- compile time (SqlContext.groups) ---------------------------------------------------
     def link(self, link: LinkInfo) -> LinkGroup:
@@ -132,6 +136,19 @@ class LinkGroups:
         """Forget which groups the last compiled statement used."""
         self.used = set()
 
+    def keep(self, *expressions: Any) -> None:
+        """Narrow the aggregates the last compiled statement uses to those ``expressions`` (its
+        final columns) read; a link whose grouped columns none of them reads is dropped too."""
+        owner = {id(ref): key for key, ref in self.references.items()}
+        read: set[tuple[tuple[str, str, str, str], str]] = set()
+        for expression in expressions:
+            for element in visitors.iterate(expression):
+                key = owner.get(id(getattr(element, "table", None)))
+                if key is not None and isinstance(element, sa.ColumnClause):
+                    read.add((key, element.name))
+        self.used = {pair for pair in self.used if pair in read}
+        self.wanted |= self.used
+
     def joins(self, cur: Any) -> Any:
         """``cur`` LEFT JOINed to the temporary tables the last compiled statement used."""
         source = cur
@@ -159,7 +176,8 @@ class LinkGroups:
         name = ref.name
         self._drop(name)
         jn, tgt = group.junction, group.target
-        columns = [jn.c[group.src].label("src"), *[e.label(n) for n, e in group.expressions.items()]]
+        names = [n for n in group.expressions if (group.key, n) in self.wanted]
+        columns = [jn.c[group.src].label("src"), *[group.expressions[n].label(n) for n in names]]
         select = (sa.select(*columns)
                   .select_from(jn.join(tgt, tgt.c[group.target_id] == jn.c[group.dst]))
                   .group_by(jn.c[group.src]))
@@ -172,7 +190,7 @@ class LinkGroups:
             self.conn.exec_driver_sql(f"CREATE UNIQUE INDEX temp.{name}_src ON {name} (src)")
         self._created.append(name)
         group.table = ref
-        group.built = frozenset(group.expressions)
+        group.built = frozenset(names)
 
     def _execute(self, prefix: str, select: Any) -> None:
         """``prefix`` + the compiled ``select``, with its parameters as the driver wants them."""

@@ -94,17 +94,27 @@ def typed_expression(conn: Connection, table: TableInfo, expression: str) -> Typ
 
 def compiled_columns(conn: Connection, table: TableInfo, expression: str, result_type: str,
                      cur: Any, at: Clock, *, typed: Typed | None = None,
-                     groups: LinkGroups | None = None) -> tuple[Any, Any, Typed]:
+                     groups: LinkGroups | None = None,
+                     joins: list[tuple[Any, Any]] | None = None) -> tuple[Any, Any, Typed]:
     """(value, error) SQL expressions of ``expression`` (or of its already ``typed`` tree)
     over the derived table ``cur``, the value converted to ``result_type`` and blank wherever
-    there is an error. ``groups``: aggregates over links read grouped tables (link_groups.py)."""
+    there is an error. ``groups``: aggregates over links read grouped tables (link_groups.py).
+    ``joins``: a list the compiler may add (table, ON clause) pairs to, which the caller then
+    LEFT JOINs to ``cur`` (:func:`joined`); None: no joins."""
     schema = table_schema(conn, table, by="id")
     typed = typed or typed_expression(conn, table, expression)
-    ctx = SqlContext(conn.dialect.name, schema, at.today, at.now, cur, groups=groups)
+    ctx = SqlContext(conn.dialect.name, schema, at.today, at.now, cur, groups=groups, joins=joins)
     sv = sql_to_type(ctx, compile_sql(ctx, typed), typed.type, FType(result_type))
     if sv.error is None:
         return sv.value, sa.cast(sa.null(), sa.Text), typed
     return sa.case((sv.error.is_(None), sv.value)), sv.error, typed
+
+
+def joined(source: Any, joins: list[tuple[Any, Any]]) -> Any:
+    """``source`` LEFT JOINed to the derived tables the compiler asked for."""
+    for table, on in joins:
+        source = source.outerjoin(table, on)
+    return source
 
 
 SMALL = 16  # up to this many ids, one prepared statement per count (see prepared.py)
@@ -255,9 +265,12 @@ def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Defi
     assert definition.expression is not None
     if groups is not None:
         groups.start()
+    joins: list[tuple[Any, Any]] = []
     value, error, _typed = compiled_columns(conn, table, definition.expression, definition.result_type, cur, at,
-                                            typed=typed, groups=groups)
-    source = groups.joins(cur) if groups is not None else cur
+                                            typed=typed, groups=groups, joins=joins)
+    if groups is not None:
+        groups.keep(value, error)
+    source = joined(groups.joins(cur) if groups is not None else cur, joins)
     # MATERIALIZED: each record's formula is evaluated once, not again for the SET list after
     # the IS DISTINCT FROM filter (the planners inline a plain subquery into both)
     calc = sa.select(cur.c.id.label("rid"), _storable(conn, value, definition.result_type).label("v"),
@@ -305,16 +318,19 @@ def materialize_together(conn: Connection, table: TableInfo, definitions: list[D
         groups.start()
     columns: list[Any] = [cur.c.id.label("rid")]
     targets: list[tuple[str, str, int]] = []
+    joins: list[tuple[Any, Any]] = []
     for k, definition in enumerate(definitions):
         expression = definition.expression
         assert expression is not None
         typed = cat.memo(("typed", definition.field_id), lambda e=expression: typed_expression(conn, table, e))
         value, error, _typed = compiled_columns(conn, table, expression, definition.result_type, cur, at,
-                                                typed=typed, groups=groups)
+                                                typed=typed, groups=groups, joins=joins)
         columns += [_storable(conn, value, definition.result_type).label(f"v{k}"), error.label(f"e{k}")]
         col = column_name(definition.field_id)
         targets.append((col, error_column_name(col), k))
-    source = groups.joins(cur) if groups is not None else cur
+    if groups is not None:
+        groups.keep(*columns)
+    source = joined(groups.joins(cur) if groups is not None else cur, joins)
     if groups is not None:
         groups.ensure(groups.needed())
     calc = sa.select(*columns).select_from(source).cte("calc").prefix_with("MATERIALIZED")

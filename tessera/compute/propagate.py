@@ -28,6 +28,7 @@ from tessera.compute.materialize import (
     write_broken,
 )
 from tessera.compute.prepared import PreparedSql
+from tessera.compute.session import full_recompute_settings
 from tessera.formula.errors import FormulaError
 from tessera.schema.catalog import Catalog, FieldInfo, catalog, junction_table
 
@@ -139,9 +140,11 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
     graph = graph or graph_of(conn, cat)
     at = at or Clock.current()
     groups = _full_recompute_groups(conn, cat, graph, plan, at)
-    result = _run(conn, cat, graph, plan, at, groups)
-    if groups is not None:  # (after a failure the rollback drops the temporary tables)
-        groups.close()
+    if groups is None:
+        return _run(conn, cat, graph, plan, at, groups)
+    with full_recompute_settings(conn):
+        result = _run(conn, cat, graph, plan, at, groups)
+    groups.close()  # (after a failure the rollback drops the temporary tables)
     return result
 
 

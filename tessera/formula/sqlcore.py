@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from tessera.formula.types import FType
@@ -65,6 +66,11 @@ class SqlContext:
     # aggregates over it into columns of one GROUP BY (tessera.compute.link_groups); None:
     # correlated subqueries per record.
     groups: Any = None
+    # Derived tables the statement LEFT JOINs to the current row, as (table, ON clause), added
+    # by functions that would otherwise probe them with correlated subqueries in every place
+    # the compiled formula repeats them (tessera.compute.column_functions); None: the caller
+    # does not add joins, so functions must not ask for any.
+    joins: list[tuple[Any, Any]] | None = None
 
     @property
     def pg(self) -> bool:
@@ -245,12 +251,32 @@ def _to_text(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:
     if k == "blank":
         return SqlValue(ctx.text(""), sv.error)
     if k == "number":
-        return SqlValue(F.coalesce(F.tx_general(v), ""), sv.error)
+        return SqlValue(F.coalesce(general_text(ctx, v), ""), sv.error)
     if k == "boolean":
         return SqlValue(sa.case((v.is_(None), ""), (v, "TRUE"), else_="FALSE"), sv.error)
     if k in ("date", "datetime"):
         return SqlValue(F.coalesce(ctx.date_text(v, k), ""), sv.error)
     return SqlValue(F.coalesce(v, ""), sv.error)
+
+
+def general_text(ctx: SqlContext, v: Expr) -> Expr:
+    """A number's General text (``tx_general``). A whole number below 1e15 is written as its
+    integer digits (``-0`` as ``0``) in native SQL, without calling the function once per row,
+    when ``v`` is cheap to evaluate more than once (no function ``tx_*``, no subquery)."""
+    if not _cheap(v):
+        return F.tx_general(v)
+    whole = sa.cast(v, sa.BigInteger)  # (SQLite saturates; PostgreSQL only casts below 1e15)
+    integral = F.trunc(v) == v if ctx.pg else whole == v
+    return sa.case((sa.and_(F.abs(v) < 1e15, integral), sa.cast(whole, sa.Text)), else_=F.tx_general(v))
+
+
+def _cheap(v: Expr) -> bool:
+    for element in visitors.iterate(v):
+        if isinstance(element, sa.sql.selectable.ScalarSelect | sa.sql.selectable.SelectBase):
+            return False
+        if isinstance(element, sa.sql.functions.FunctionElement) and getattr(element, "name", "").startswith("tx_"):
+            return False
+    return True
 
 
 def _to_boolean(ctx: SqlContext, sv: SqlValue, src: FType) -> SqlValue:

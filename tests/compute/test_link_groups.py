@@ -132,3 +132,28 @@ def test_no_temporary_table_outlives_the_run(clinic):
         names = conn.execute(sa.text(f"{catalog} WHERE {catalog.split()[1]} LIKE :pattern"),
                              {"pattern": "tx_grp%"}).all()
     assert names == []
+
+
+def test_grouped_table_computes_only_the_aggregates_statements_read(clinic, statements):
+    """SUM's SQL builds the partial aggregates PRODUCT and MIN/MAX would use (sum of ln|x|,
+    counts of negatives and zeros); the grouped table leaves out those no statement reads."""
+    formulas = {"S": "SUM({Visits}.{Amount})", "M": "MAX({Visits}.{Day})",
+                "P": "PRODUCT({Visits}.{Amount})"}
+    for name, formula in formulas.items():
+        clinic.add(clinic.customers, name, "formula", {"formula": formula})
+    expected = {name: preview_formula(clinic.engine, clinic.customers, formula).to_dict()["rows"]
+                for name, formula in formulas.items()}
+    for name in formulas:
+        clinic.poke(clinic.customers, clinic.field(clinic.customers, name).column, "ann", None)
+    statements.clear()
+    recompute_table(clinic.engine, clinic.customers)
+    creates = [s for s in statements if "CREATE TEMPORARY TABLE" in s]
+    assert len(creates) == 1
+    select = creates[0].split(" GROUP BY ")[0]
+    # S: sum; M: max of the day; P: count, sum of ln|x|, negatives, zeros (no min, no day sums)
+    assert select.count(" AS a") == 6, select
+    assert "min(" not in select and select.count("ln(") == 1
+    for name in formulas:
+        got = [{"id": rid, "value": clinic.svc.get(clinic.customers, rid)["fields"][name]}
+               for rid in (clinic.ids["ann"], clinic.ids["bob"], clinic.ids["cat"])]
+        assert got == expected[name], name

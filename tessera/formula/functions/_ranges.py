@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from tessera.formula import ast
 from tessera.formula.checker import Typed
 from tessera.formula.errors import FormulaTypeError
-from tessera.formula.interpreter import Env, compile_python, option_items
+from tessera.formula.interpreter import Env, compile_closures, option_items
 from tessera.formula.sqlcore import SqlContext
 from tessera.formula.values import ExcelError
 
@@ -194,4 +194,4 @@ def is_constant(t: Typed) -> bool:
 def constant_value(ctx: SqlContext, t: Typed) -> Any:
     """The value of a constant expression, computed at compile time with the interpreter on the
     query's clock (the interpreter and SQL agree by contract, so this is exact)."""
-    return compile_python(t)(Env({}, today=ctx.today, now=ctx.now))
+    return compile_closures(t)(Env({}, today=ctx.today, now=ctx.now))  # evaluated once
