@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tessera.formula import ast
 from tessera.formula.checker import Typed
-from tessera.formula.operators import sql_arith, sql_compare, sql_concat
+from tessera.formula.operators import sql_arith, sql_checked, sql_compare, sql_concat
 from tessera.formula.sqlcore import SqlContext, SqlValue, convert, error_literal, first_error
 from tessera.formula.types import FType
 
@@ -74,6 +74,9 @@ def compile_sql(ctx: SqlContext, t: Typed) -> SqlValue:
         return SqlValue(-num.value, num.error)
     if isinstance(n, ast.Percent):
         num = convert(ctx, compile_sql(ctx, t.args[0]), t.args[0].type, "number")
+        if ctx.pg:  # PostgreSQL raises where a tiny number divided by 100 rounds to 0
+            value, error = sql_checked(ctx, "/", num.value, ctx.number(100.0))
+            return SqlValue(value, first_error(num.error, error))
         return SqlValue(num.value / 100.0, num.error)
     if isinstance(n, ast.Binary):
         left, right = compile_sql(ctx, t.args[0]), compile_sql(ctx, t.args[1])

@@ -36,6 +36,7 @@ from tessera.formula.functions._ranges import (
 )
 from tessera.formula.functions.math import _py_numbers
 from tessera.formula.interpreter import Env, py_to_type
+from tessera.formula.operators import MAX_DOUBLE
 from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
 from tessera.formula.sqlcompile import sql_to_type
 from tessera.formula.sqlcore import (
@@ -53,6 +54,7 @@ from tessera.formula.values import (
     VALUE,
     ExcelError,
     ascii_lower,
+    check_number,
     date_to_serial,
     to_number,
     to_text,
@@ -141,7 +143,7 @@ def _median_py(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
         if not ns:
             return NUM
         s, n = sorted(ns), len(ns)
-        return (s[(n + 1) // 2 - 1] + s[n // 2]) / 2
+        return check_number((s[(n + 1) // 2 - 1] + s[n // 2]) / 2)
 
     return run
 
@@ -150,8 +152,13 @@ def _median_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
     s, error = _sorted_numbers(ctx, args)
     lo = F.max(sa.case((s.c.i == (s.c.n + 1) // 2, s.c.x)))
     hi = F.max(sa.case((s.c.i == s.c.n // 2 + 1, s.c.x)))
-    value = _scalar(sa.select((lo + hi) / 2.0).select_from(s))
-    return SqlValue(value, first_error(error, when_error(value.is_(None), "#NUM!")))
+    if ctx.pg:  # NULL beyond the double range (PostgreSQL's + and / raise there)
+        middle = F.tx_div(F.tx_add(lo, hi, type_=sa.Float(53)), 2.0, type_=sa.Float(53))
+    else:  # inf, caught below
+        middle = (lo + hi) / 2.0
+    value = _scalar(sa.select(middle).select_from(s))
+    beyond = value.is_(None) if ctx.pg else sa.or_(value.is_(None), F.abs(value) > MAX_DOUBLE)
+    return SqlValue(value, first_error(error, when_error(beyond, "#NUM!")))
 
 
 define(FunctionSpec(

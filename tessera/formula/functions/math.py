@@ -14,7 +14,7 @@ from tessera.formula.checker import Typed
 from tessera.formula.excel import numbers as xnumbers
 from tessera.formula.functions._ranges import py_items, range_select
 from tessera.formula.interpreter import Env
-from tessera.formula.operators import _power, sql_arith
+from tessera.formula.operators import MAX_DOUBLE, _power, sql_arith, sql_checked
 from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
 from tessera.formula.sqlcore import (
     SqlContext,
@@ -30,6 +30,7 @@ from tessera.formula.values import (
     NUM,
     VALUE,
     ExcelError,
+    check_number,
     date_to_serial,
     round_half_away,
     serial_to_date,
@@ -60,9 +61,9 @@ def _py_round(x: float, n: float) -> Any:
 
 def _rounding_error(x: Any, n: Any, r: Any) -> Any:
     """#NUM! where the rounding primitive ``r`` failed. It can only fail for a non-finite
-    argument or a result beyond the double range, i.e. when |x| or |n| >= 1e307 (NaN too: it
+    argument or a result beyond the double range, i.e. when |x| >= 1e307 or |n| >= 300 (NaN too: it
     compares as neither smaller): elsewhere the CASE stops before calling the UDF a second time."""
-    return sa.case((sa.and_(F.abs(x) < 1e307, F.abs(n) < 1e307), sa.null()),
+    return sa.case((sa.and_(F.abs(x) < 1e307, F.abs(n) < 300), sa.null()),
                    (r.is_(None), error_literal("#NUM!")))
 
 
@@ -79,11 +80,17 @@ define(FunctionSpec(
 
 
 def _py_mod(a: float, b: float) -> Any:
-    return DIV0 if b == 0 else a - b * pymath.floor(a / b)
+    if b == 0:
+        return DIV0
+    q = a / b
+    return NUM if pymath.isinf(q) else a - b * pymath.floor(q)  # (a result beyond range: #NUM!)
 
 
 def _sql_mod(c: SqlContext, a: Any, b: Any) -> SqlValue:
-    return SqlValue(a - b * c.floor(a / F.nullif(b, 0.0)), when_error(b == 0, "#DIV/0!"))
+    q, q_err = sql_checked(c, "/", a, b)
+    m, m_err = sql_checked(c, "*", b, c.floor(q))
+    v, v_err = sql_checked(c, "-", a, m)
+    return SqlValue(v, first_error(when_error(b == 0, "#DIV/0!"), q_err, m_err, v_err))
 
 
 define(FunctionSpec(
@@ -466,27 +473,69 @@ def _sql_extreme(smaller: bool) -> Callable[[SqlContext, list[_Partial], FType],
 
 
 def _py_product(ns: list[float], t: FType) -> Any:
-    return pymath.prod(ns) if ns else 0.0
+    """The product, #NUM! only where the result itself is beyond the double range (as the SQL
+    version's exp(sum of ln|x|) decides): mantissas and exponents are kept apart (frexp), so
+    PRODUCT(1e200, 1e200, 1e-200) is 1e200 as in SQL; elsewhere it rounds as x * y * ... does."""
+    if not ns:
+        return 0.0
+    mantissa, exponent = 1.0, 0
+    for x in ns:
+        m, e = pymath.frexp(x)
+        mantissa, shift = pymath.frexp(mantissa * m)
+        exponent += e + shift
+    try:
+        return check_number(pymath.ldexp(mantissa, exponent))
+    except OverflowError:
+        return NUM
 
 
 def _sql_product(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
+    """exp(sum of ln|x|) with the sign of the negatives; the logarithm decides overflow (#NUM!)
+    and underflow (0) as EXP does, before exp() runs (PostgreSQL raises there)."""
     count = _plus([p.count for p in parts])
-    magnitude = F.exp(_plus([p.logsum for p in parts]))
+    logsum = _plus([p.logsum for p in parts])
+    zero = sa.or_(count == 0, _plus([p.zeros for p in parts]) > 0)
+    beyond = sa.and_(sa.not_(zero), logsum > EXP_MAX)
+    magnitude = F.exp(sa.case((logsum > EXP_MAX, 0.0), (logsum < EXP_ZERO_BELOW, 0.0), else_=logsum),
+                      type_=sa.Float(53))
     sign = sa.case((F.mod(_plus([p.negatives for p in parts]), 2) == 1, -1.0), else_=1.0)
-    value = sa.case((count == 0, 0.0), (_plus([p.zeros for p in parts]) > 0, 0.0), else_=sign * magnitude)
-    return SqlValue(value)
+    value = sa.case((zero, 0.0), (logsum > EXP_MAX, None), (logsum < EXP_ZERO_BELOW, 0.0), else_=sign * magnitude)
+    return SqlValue(value, when_error(beyond, "#NUM!"))
+
+
+def _sql_sum(ctx: SqlContext, parts: list[_Partial]) -> SqlValue:
+    """The sum of the parts; #NUM! where it leaves the double range (as in Python, where the
+    running total becomes inf and stays there)."""
+    total, error = parts[0].sum, None
+    for p in parts[1:]:
+        total, error = sql_checked(ctx, "+", total, p.sum)
+    if error is None:  # one argument: a range's sum (SQLite gives inf where it overflows)
+        error = when_error(F.abs(total) > MAX_DOUBLE, "#NUM!") if not ctx.pg else None
+    return SqlValue(total, error)
+
+
+def _py_sum(ns: list[float], t: FType) -> Any:
+    return check_number(float(sum(ns))) if ns else 0.0
+
+
+def _py_average(ns: list[float], t: FType) -> Any:
+    if not ns:
+        return DIV0
+    total = check_number(float(sum(ns)))
+    return total if total.__class__ is ExcelError else total / len(ns)
 
 
 def _sql_average(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
     count = _plus([p.count for p in parts])
-    return SqlValue(_plus([p.sum for p in parts]) / F.nullif(sa.cast(count, sa.Float(53)), 0.0), when_error(count == 0, "#DIV/0!"))
+    total = _sql_sum(ctx, parts)
+    mean, mean_err = sql_checked(ctx, "/", total.value, sa.cast(count, sa.Float(53)))
+    return SqlValue(mean, first_error(when_error(count == 0, "#DIV/0!"), total.error, mean_err))
 
 
 _define_aggregate(
     "SUM", "Adds numbers; blanks, text and booleans in fields and lists are skipped.",
     "求和；字段和列表中的空值、文本和逻辑值被忽略。", NUMBER,
-    lambda ns, t: float(sum(ns)) if ns else 0.0,
-    lambda ctx, ps, t: SqlValue(_plus([p.sum for p in ps])),
+    _py_sum, lambda ctx, ps, t: _sql_sum(ctx, ps),
 )
 _define_aggregate(
     "PRODUCT", "Multiplies numbers (skipping blanks, text, booleans in fields and lists).",
@@ -495,7 +544,7 @@ _define_aggregate(
 _define_aggregate(
     "AVERAGE", "Arithmetic mean of the numbers; no numbers gives #DIV/0!.",
     "算术平均值；没有数字时返回 #DIV/0!。", NUMBER,
-    lambda ns, t: sum(ns) / len(ns) if ns else DIV0, _sql_average,
+    _py_average, _sql_average,
 )
 _define_aggregate(
     "MIN", "Smallest number (or earliest date); 0 when there is none.", "最小值（或最早日期）；没有数字时为 0。",
