@@ -19,6 +19,7 @@ from starlette.routing import Route
 from tessera import schema_ops as schema
 from tessera.access.api_views import require_record
 from tessera.access.context import acting_principal
+from tessera.access.roles import role_allows
 from tessera.access.scope import table_scope, writable_fields
 from tessera.errors import RecordValidationError
 from tessera.query import query_records
@@ -42,15 +43,20 @@ FORM_TYPES = ("text", "long_text", "email", "phone", "url", "number", "currency"
 def table_nav(engine: Any, table_id: int, view_id: int | None = None) -> dict[str, Any]:
     """Base, table, sibling tables, the table's views and the chosen view (the sidebar), the
     acting user's personal grid settings for it (tessera.web.personal) and the ids of the
-    fields their role may change (``writable``: the grid and kanban lock the others)."""
+    fields their role may change (``writable``: the grid and kanban lock the others), and whether
+    it may add rows or design fields (``can_add_rows``, ``can_design``)."""
     principal = acting_principal()
     with engine.begin() as conn:
         # the acting user's view of the table: 403 without a role, hidden fields left out
-        table = table_scope(conn, principal, table_id, "base.read").table
+        scope = table_scope(conn, principal, table_id, "base.read")
+        table = scope.table
         views = schema.list_views(conn, table_id)
         view = next((v for v in views if v.id == view_id), None)
         return {"base": schema.get_base(conn, table.base_id), "table": table,
                 "writable": writable_fields(conn, principal, table_id),
+                # the toolbar disables what the role may not do (the server refuses it anyway)
+                "can_add_rows": role_allows(scope.role, "records.write"),
+                "can_design": role_allows(scope.role, "schema.write"),
                 "tables": schema.list_tables(conn, table.base_id), "views": views,
                 "view": view, "personal": load_settings(conn, principal.user_id, table_id,
                                                         view.id if view else None)}

@@ -1,5 +1,6 @@
 """The grid for a commenter with an ``editable`` field (issue 7): that field's cells open their
-editor and save; the other cells are marked read-only, open no editor and say why."""
+editor and save; the other cells are marked read-only, open no editor and say why; the toolbar's
+"+ Row" and "+ Field" are disabled for it with the reason as their title."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def test_commenter_edits_only_the_editable_field(context, sqlite_server, api_for
     assert cell(page, 1, 1).get_attribute("aria-readonly") == "true"      # Name
     assert cell(page, 1, 2).get_attribute("aria-readonly") == "true"      # Due
     assert cell(page, 1, 3).get_attribute("aria-readonly") is None        # Result: editable
+    # the toolbar offers neither a new row nor a new field to a commenter, and says why
+    for button, why in (("#btn-add-row", "may not add rows"), ("#btn-add-field", "may not add fields")):
+        assert page.locator(button).is_disabled()
+        assert why in page.locator(button).get_attribute("title")
 
     cell(page, 1, 1).click()
     page.keyboard.press("Enter")
