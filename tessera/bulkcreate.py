@@ -7,7 +7,7 @@ type's own parser for the rest, so errors are worded exactly as for one record).
 are checked against the target table in one query per field. Then, in the caller's
 transaction:
 
-- the rows go to the table in one executemany (SQLite) or COPY (PostgreSQL), per column,
+- the rows go to the table in multi-row INSERTs (SQLite) or COPY (PostgreSQL), per column,
   without a dict per row (tessera/bulkwrite.py);
 - junction rows for link values;
 - one change set and **one** history entry for the batch (who, when, source, id ranges,
@@ -132,19 +132,19 @@ def _missing_links(conn: Connection, column: _Column) -> list[tuple[int, FieldVa
 
 
 def _new_ids(conn: Connection, t: sa.Table, columns: list[str],
-             values: list[Sequence[Any] | Constant], n: int) -> list[int]:
+             values: list[Sequence[Any] | Constant], n: int) -> range:
     if conn.dialect.name != "postgresql":
         # The transaction holds SQLite's single write lock and the table is AUTOINCREMENT, so
         # the new ids are the consecutive run ending at last_insert_rowid().
         insert_columns(conn, t, columns, values, n)
         last = conn.execute(sa.select(sa.func.last_insert_rowid())).scalar_one()
-        return list(range(last - n + 1, last + 1))
+        return range(last - n + 1, last + 1)
     ids = _reserve_ids(conn, t, n)
     copy_columns(conn, t, ["id", *columns], [ids, *values], n)
     return ids
 
 
-def _reserve_ids(conn: Connection, t: sa.Table, n: int) -> list[int]:
+def _reserve_ids(conn: Connection, t: sa.Table, n: int) -> range:
     """n consecutive ids from the table's sequence in O(1) (not one nextval per row). ALTER
     SEQUENCE takes the sequence's lock, which blocks every other nextval/setval on it until
     this transaction ends (PostgreSQL documents this), so nobody can draw an id from the
@@ -154,7 +154,7 @@ def _reserve_ids(conn: Connection, t: sa.Table, n: int) -> list[int]:
     last, called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {sequence}").one()
     first = last + 1 if called else last
     conn.execute(sa.select(sa.func.setval(sequence, first + n - 1)))
-    return list(range(first, first + n))
+    return range(first, first + n)
 
 
 def create_columns(service: Any, conn: Connection, table: TableInfo,
@@ -188,7 +188,8 @@ def create_columns(service: Any, conn: Connection, table: TableInfo,
     names = ["created_at", "updated_at", *[c.field.column or "" for c in plain]]
     values: list[Sequence[Any] | Constant] = [Constant(now), Constant(now),
                                               *[c.stored for c in plain]]
-    ids = _new_ids(conn, sa_table(table), names, values, m)
+    new = _new_ids(conn, sa_table(table), names, values, m)
+    ids = list(new)
     moved: dict[int, list[int]] = {}
     if links:
         rows = [_Parsed({}, {}, []) for _ in ids]
@@ -198,7 +199,7 @@ def create_columns(service: Any, conn: Connection, table: TableInfo,
                     p.links[column.field.id] = targets
         moved = service._write_links(conn, table, ids, rows, replace=False)
     cs = hist.new_change_set(conn, table.id, actor, "create")
-    hist.write_batch(conn, cs, table.id, actor, ids, source)
+    hist.write_batch(conn, cs, table.id, actor, new, source)
     service.last_change_set_id = outcome.change_set_id = cs
     service._notify(conn, RecordChange("create", table.id, tuple(ids),
                                        tuple(f.id for f in table.fields)))

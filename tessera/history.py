@@ -80,6 +80,8 @@ def write_history(conn: Connection, change_set_id: int, table_id: int, actor: st
 
 def id_ranges(ids: Sequence[int]) -> list[list[int]]:
     """Sorted ids as [[first, last], …] runs of consecutive ids."""
+    if isinstance(ids, range) and ids.step == 1:
+        return [[ids[0], ids[-1]]] if ids else []   # a bulk insert's new ids, in O(1)
     if ids and ids[-1] - ids[0] + 1 == len(ids) and list(ids) == list(range(ids[0], ids[-1] + 1)):
         return [[ids[0], ids[-1]]]   # a bulk insert's ids: one run (checked at C speed)
     ranges: list[list[int]] = []
