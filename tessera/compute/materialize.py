@@ -42,7 +42,8 @@ from tessera.formula.types import FType
 from tessera.schema.catalog import Catalog, TableInfo, catalog, sa_table
 from tessera.schema.naming import column_name
 
-__all__ = ["Clock", "AllRows", "ALL_ROWS", "Rows", "compiled_columns", "materialize", "grouped_statement",
+__all__ = ["Clock", "AllRows", "ALL_ROWS", "Rows", "compiled_columns", "compiled_raw", "CalcColumns", "materialize",
+           "grouped_statement",
            "materialize_together", "combinable", "single_record_statement", "warm", "write_broken", "result_kind",
            "BROKEN_CODE", "CHUNK"]
 
@@ -100,14 +101,61 @@ def compiled_columns(conn: Connection, table: TableInfo, expression: str, result
     over the derived table ``cur``, the value converted to ``result_type`` and blank wherever
     there is an error. ``groups``: aggregates over links read grouped tables (link_groups.py).
     ``joins``: a list the compiler may add (table, ON clause) pairs to, which the caller then
-    LEFT JOINs to ``cur`` (:func:`joined`); None: no joins."""
+    LEFT JOINs to ``cur`` (:func:`joined`); None: no joins.
+
+    The value repeats the error expression (``CASE WHEN error IS NULL``): statements that
+    write both read them from a materialized CTE instead (:func:`compiled_raw`, :func:`CalcColumns`)."""
+    value, error, typed = compiled_raw(conn, table, expression, result_type, cur, at, typed=typed,
+                                       groups=groups, joins=joins)
+    if error is None:
+        return value, sa.cast(sa.null(), sa.Text), typed
+    return sa.case((error.is_(None), value)), error, typed
+
+
+def compiled_raw(conn: Connection, table: TableInfo, expression: str, result_type: str,
+                 cur: Any, at: Clock, *, typed: Typed | None = None,
+                 groups: LinkGroups | None = None,
+                 joins: list[tuple[Any, Any]] | None = None) -> tuple[Any, Any | None, Typed]:
+    """As :func:`compiled_columns`, but the value is not blanked where there is an error (the
+    compiled value is safe to compute on every row: evaluate_sql reads it so), and the error
+    is None where the formula cannot have one."""
     schema = table_schema(conn, table, by="id")
     typed = typed or typed_expression(conn, table, expression)
     ctx = SqlContext(conn.dialect.name, schema, at.today, at.now, cur, groups=groups, joins=joins)
     sv = sql_to_type(ctx, compile_sql(ctx, typed), typed.type, FType(result_type))
-    if sv.error is None:
-        return sv.value, sa.cast(sa.null(), sa.Text), typed
-    return sa.case((sv.error.is_(None), sv.value)), sv.error, typed
+    return sv.value, sv.error, typed
+
+
+class CalcColumns:
+    """The ``calc`` CTE of an UPDATE writing computed fields, and what it sets.
+
+    Each field's raw value and error code are columns of the MATERIALIZED CTE, so each
+    record's formula — the error expression included — is evaluated once; the outer UPDATE
+    blanks the value where there is an error (a CASE on two columns) for its comparison
+    (``IS DISTINCT FROM``) and its SET list. Blanking inside the CTE would evaluate the error
+    expression twice per record (the planners do not share the common subexpression)."""
+
+    def __init__(self, rid: Any) -> None:
+        self.columns: list[Any] = [rid.label("rid")]
+        self.targets: list[tuple[str, str, int, bool]] = []  # value column, error column, k, has error
+
+    def add(self, conn: Connection, field_id: int, result_type: str, value: Any, error: Any | None) -> None:
+        k = len(self.targets)
+        e = error if error is not None else sa.cast(sa.null(), sa.Text)
+        self.columns += [_storable(conn, value, result_type).label(f"v{k}"), e.label(f"e{k}")]
+        col = column_name(field_id)
+        self.targets.append((col, error_column_name(col), k, error is not None))
+
+    def update(self, t: sa.Table, source: Any) -> Any:
+        """``UPDATE t … FROM calc`` writing the records where a value or an error code differs."""
+        calc = sa.select(*self.columns).select_from(source).cte("calc").prefix_with("MATERIALIZED")
+        sets: dict[str, Any] = {}
+        for col, err, k, has_error in self.targets:
+            v, e = calc.c[f"v{k}"], calc.c[f"e{k}"]
+            sets[col] = sa.case((e.is_(None), v)) if has_error else v
+            sets[err] = e
+        differs = [t.c[c].is_distinct_from(x) for c, x in sets.items()]
+        return sa.update(t).add_cte(calc).where(t.c.id == calc.c.rid).where(sa.or_(*differs)).values(sets)
 
 
 def joined(source: Any, joins: list[tuple[Any, Any]]) -> Any:
@@ -259,29 +307,21 @@ def _statement(conn: Connection, t: sa.Table, table: TableInfo, definition: Defi
                ids: Any, at: Clock, typed: Typed, *, groups: LinkGroups | None = None) -> Any:
     """``ids``: None (every record), a list of ids or bind parameters, or an expanding bind."""
     where = None if ids is None else (lambda src: src.c.id.in_(ids))
-    col = column_name(definition.field_id)
-    err_col = error_column_name(col)
     cur = current_row(conn, table, where)
     assert definition.expression is not None
     if groups is not None:
         groups.start()
     joins: list[tuple[Any, Any]] = []
-    value, error, _typed = compiled_columns(conn, table, definition.expression, definition.result_type, cur, at,
-                                            typed=typed, groups=groups, joins=joins)
+    value, error, _typed = compiled_raw(conn, table, definition.expression, definition.result_type, cur, at,
+                                        typed=typed, groups=groups, joins=joins)
     if groups is not None:
-        groups.keep(value, error)
+        groups.keep(value, *([error] if error is not None else []))
     source = joined(groups.joins(cur) if groups is not None else cur, joins)
     # MATERIALIZED: each record's formula is evaluated once, not again for the SET list after
     # the IS DISTINCT FROM filter (the planners inline a plain subquery into both)
-    calc = sa.select(cur.c.id.label("rid"), _storable(conn, value, definition.result_type).label("v"),
-                     error.label("e")).select_from(source).cte("calc").prefix_with("MATERIALIZED")
-    return (
-        sa.update(t)
-        .add_cte(calc)
-        .where(t.c.id == calc.c.rid)
-        .where(sa.or_(t.c[col].is_distinct_from(calc.c.v), t.c[err_col].is_distinct_from(calc.c.e)))
-        .values({col: calc.c.v, err_col: calc.c.e})
-    )
+    calc = CalcColumns(cur.c.id)
+    calc.add(conn, definition.field_id, definition.result_type, value, error)
+    return calc.update(t, source)
 
 
 def combinable(conn: Connection, table: TableInfo, definition: Definition, cat: Catalog) -> bool:
@@ -316,28 +356,21 @@ def materialize_together(conn: Connection, table: TableInfo, definitions: list[D
     cur = current_row(conn, table, None)
     if groups is not None:
         groups.start()
-    columns: list[Any] = [cur.c.id.label("rid")]
-    targets: list[tuple[str, str, int]] = []
+    calc = CalcColumns(cur.c.id)
     joins: list[tuple[Any, Any]] = []
-    for k, definition in enumerate(definitions):
+    for definition in definitions:
         expression = definition.expression
         assert expression is not None
         typed = cat.memo(("typed", definition.field_id), lambda e=expression: typed_expression(conn, table, e))
-        value, error, _typed = compiled_columns(conn, table, expression, definition.result_type, cur, at,
-                                                typed=typed, groups=groups, joins=joins)
-        columns += [_storable(conn, value, definition.result_type).label(f"v{k}"), error.label(f"e{k}")]
-        col = column_name(definition.field_id)
-        targets.append((col, error_column_name(col), k))
+        value, error, _typed = compiled_raw(conn, table, expression, definition.result_type, cur, at,
+                                            typed=typed, groups=groups, joins=joins)
+        calc.add(conn, definition.field_id, definition.result_type, value, error)
     if groups is not None:
-        groups.keep(*columns)
+        groups.keep(*calc.columns)
     source = joined(groups.joins(cur) if groups is not None else cur, joins)
     if groups is not None:
         groups.ensure(groups.needed())
-    calc = sa.select(*columns).select_from(source).cte("calc").prefix_with("MATERIALIZED")
-    differs = [t.c[c].is_distinct_from(calc.c[f"{p}{k}"]) for col, err, k in targets
-               for c, p in ((col, "v"), (err, "e"))]
-    values = {c: calc.c[f"{p}{k}"] for col, err, k in targets for c, p in ((col, "v"), (err, "e"))}
-    conn.execute(sa.update(t).add_cte(calc).where(t.c.id == calc.c.rid).where(sa.or_(*differs)).values(values))
+    conn.execute(calc.update(t, source))
     return ALL_ROWS
 
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -54,7 +56,9 @@ def test_full_recompute_groups_every_aggregate_of_a_link_in_one_statement(clinic
     updates = [s for s in statements if s.lstrip().startswith(("UPDATE", "WITH")) and "UPDATE" in s]
     assert len(updates) == 1 and "tx_grp_1" in updates[0]
     for name in FORMULAS:
-        assert f"{clinic.field(clinic.customers, name).column}=calc." in updates[0].split(" SET ", 1)[1], name
+        # (a value with an error column is blanked there: CASE WHEN (calc.e<k> IS NULL) THEN calc.v<k>)
+        assert re.search(rf"\b{clinic.field(clinic.customers, name).column}=(CASE WHEN \(calc\.e\d+ IS NULL\) "
+                         r"THEN )?calc\.v\d+", updates[0].split(" SET ", 1)[1]), name
     for name in FORMULAS:
         got = [{"id": rid, "value": clinic.svc.get(clinic.customers, rid)["fields"][name]}
                for rid in (clinic.ids["ann"], clinic.ids["bob"], clinic.ids["cat"])]

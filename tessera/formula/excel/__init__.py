@@ -38,4 +38,5 @@ MODULES = (
     "tessera.formula.excel.criteria",
     "tessera.formula.excel.regex",
     "tessera.formula.excel.dates",
+    "tessera.formula.excel.sums",
 )

@@ -36,7 +36,9 @@ from tessera.formula.functions._ranges import (
     range_rows,
     require_range,
 )
+from tessera.formula.functions._sums import py_range_sum, sql_range_sum
 from tessera.formula.interpreter import Env
+from tessera.formula.operators import sql_checked
 from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
 from tessera.formula.sqlcore import (
     SqlContext,
@@ -132,9 +134,12 @@ def _py_reduce(how: str, result: FType, items: list[Any]) -> Any:
         return (max if how == "max" else min)(present) if present else None
     numbers = [n for n in (_py_number(v) for v in items) if n is not None]
     if how == "sum":
-        return float(sum(numbers)) if numbers else 0.0
+        return py_range_sum(numbers)
     if how == "average":
-        return sum(numbers) / len(numbers) if numbers else DIV0
+        if not numbers:
+            return DIV0
+        total = py_range_sum(numbers)
+        return total if total.__class__ is ExcelError else total / len(numbers)
     if not numbers:
         return 0.0
     return max(numbers) if how == "max" else min(numbers)
@@ -291,12 +296,13 @@ def _sql_reduce(ctx: SqlContext, how: str, result: FType, rows: Any, cond: Any, 
         pick = F.max if how == "max" else F.min
         return SqlValue(rows.aggregate(pick(sa.case((cond, col)))))
     x = ctx.serial(col, kind) if kind in ("date", "datetime") else col
-    if how == "sum":
-        return SqlValue(F.coalesce(rows.aggregate(F.sum(sa.case((cond, x)))), 0.0))
-    if how == "average":
-        total = rows.aggregate(F.sum(sa.case((cond, x))))
+    if how in ("sum", "average"):  # (never raises on PostgreSQL, #NUM! beyond the double range)
+        total = sql_range_sum(ctx, rows, x, cond, dates=kind in ("date", "datetime"))
+        if how == "sum":
+            return total
         count = rows.aggregate(F.count(sa.case((cond, x))))
-        return SqlValue(total / F.nullif(sa.cast(count, sa.Float(53)), 0.0), when_error(count == 0, "#DIV/0!"))
+        mean, mean_error = sql_checked(ctx, "/", total.value, sa.cast(count, sa.Float(53)))
+        return SqlValue(mean, first_error(when_error(count == 0, "#DIV/0!"), total.error, mean_error))
     pick = F.max if how == "max" else F.min
     return SqlValue(F.coalesce(rows.aggregate(pick(sa.case((cond, x)))), 0.0))
 

@@ -36,7 +36,7 @@ from tessera.formula.functions._ranges import (
 )
 from tessera.formula.functions.math import _py_numbers
 from tessera.formula.interpreter import Env, py_to_type
-from tessera.formula.operators import MAX_DOUBLE
+from tessera.formula.operators import MAX_DOUBLE, sql_checked
 from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
 from tessera.formula.sqlcompile import sql_to_type
 from tessera.formula.sqlcore import (
@@ -200,7 +200,9 @@ def _kth_py(which: str) -> Callable[..., Any]:
             f = math.floor(h)
             lo = s[f]
             hi = s[f + 1] if f + 1 < n else lo
-            return lo + (h - f) * (hi - lo)
+            if h == f:  # exactly at a value: no interpolation, whatever the next one is
+                return lo
+            return check_number(lo + (h - f) * (hi - lo))  # (#NUM! where hi - lo overflows)
 
         return run
 
@@ -224,12 +226,21 @@ def _kth_sql(which: str) -> Callable[..., SqlValue]:
             q = ctx.floor(kv)
             bad_k = sa.or_(q < 0, q > 4)
             kv = q / 4.0
-        h = (sa.cast(s.c.n, sa.Float(53)) - 1.0) * kv
+        # k outside 0..1 is #NUM! before anything is computed with it (PostgreSQL would raise
+        # on (n - 1) * 1e308)
+        h = (sa.cast(s.c.n, sa.Float(53)) - 1.0) * sa.case((bad_k, 0.0), else_=kv)
         f = ctx.floor(h)
         lo = F.max(sa.case((s.c.i == f + 1, s.c.x)))
         hi = F.coalesce(F.max(sa.case((s.c.i == f + 2, s.c.x))), lo)
-        value = _scalar(sa.select(lo + F.max(h - f) * (hi - lo)).select_from(s))
-        bad = sa.or_(bad_k, n == 0)
+        part = F.max(h - f)
+        if ctx.pg:  # NULL where hi - lo overflows (PostgreSQL's - raises there), as Python's inf / NaN
+            step = F.tx_mul(part, F.tx_add(hi, -lo, type_=sa.Float(53)), type_=sa.Float(53))
+            between = F.tx_add(lo, step, type_=sa.Float(53))
+        else:  # inf, or NaN (which SQLite makes NULL)
+            between = lo + part * (hi - lo)
+        value = _scalar(sa.select(sa.case((part == 0, lo), else_=between)).select_from(s))
+        beyond = value.is_(None) if ctx.pg else sa.or_(value.is_(None), F.abs(value) > MAX_DOUBLE)
+        bad = sa.or_(bad_k, n == 0, beyond)
         return SqlValue(value, first_error(error, k.error, when_error(bad, "#NUM!")))
 
     return build
@@ -296,6 +307,35 @@ define(FunctionSpec(
 ))
 
 
+# Between neighbours lo < x < hi, PERCENTRANK.INC interpolates (x - lo) / (hi - lo). Where lo or
+# hi is beyond HALVE_FROM the differences could overflow (PostgreSQL raises), so the three are
+# halved first (a half below TINY counts as 0: PostgreSQL raises where it would round to 0).
+HALVE_FROM = 2.0 ** 1022
+TINY = 1e-300
+
+
+def _py_half(v: float) -> float:
+    return v * 0.5 if abs(v) >= TINY else 0.0
+
+
+def _py_between(x: float, lo: float, hi: float) -> float:
+    """Where ``x`` lies from ``lo`` (0) to ``hi`` (1), without overflow (mirror: _sql_between)."""
+    if abs(lo) < HALVE_FROM and abs(hi) < HALVE_FROM:
+        return (x - lo) / (hi - lo)
+    return (_py_half(x) - _py_half(lo)) / (_py_half(hi) - _py_half(lo))
+
+
+def _sql_between(ctx: SqlContext, x: Any, lo: Any, hi: Any) -> Any:
+    def half(v: Any) -> Any:
+        return sa.case((F.abs(v) >= TINY, v * 0.5), else_=0.0)
+
+    near = sa.and_(F.abs(lo) < HALVE_FROM, F.abs(hi) < HALVE_FROM)
+    above = sa.case((near, x - lo), else_=half(x) - half(lo))
+    width = sa.case((near, hi - lo), else_=half(hi) - half(lo))
+    fraction, _never = sql_checked(ctx, "/", above, width)  # (0 where it underflows, as in Python)
+    return fraction
+
+
 def _py_percentrank(ns: list[float], x: float) -> Any:
     """Excel's PERCENTRANK.INC before truncation (None: x outside the values, #N/A)."""
     s, n = sorted(ns), len(ns)
@@ -307,7 +347,7 @@ def _py_percentrank(ns: list[float], x: float) -> Any:
     if x in s:
         return float(less) / (float(n) - 1.0)
     lo, hi = s[less - 1], s[less]
-    return (float(less) - 1.0 + (x - lo) / (hi - lo)) / (float(n) - 1.0)
+    return (float(less) - 1.0 + _py_between(x, lo, hi)) / (float(n) - 1.0)
 
 
 def _percentrank_py(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
@@ -349,7 +389,7 @@ def _percentrank_sql(ctx: SqlContext, args: list[Typed], t: Typed) -> SqlValue:
         (sa.or_(v < F.min(x), v > F.max(x)), None),
         (F.count(x) == 1, 1.0),
         (F.count(sa.case((x == v, 1))) > 0, less / (n - 1.0)),
-        else_=(less - 1.0 + (v - lo) / (hi - lo)) / (n - 1.0),
+        else_=sql_checked(ctx, "/", less - 1.0 + _sql_between(ctx, v, lo, hi), n - 1.0)[0],
     )
     rank = _scalar(sa.select(raw).select_from(src))
     count = _scalar(sa.select(F.count(x)).select_from(src))

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 
 from tessera.formula.checker import Typed
 from tessera.formula.excel import numbers as xnumbers
-from tessera.formula.functions._ranges import py_items, range_select
+from tessera.formula.functions._ranges import py_items, range_rows, range_select
+from tessera.formula.functions._sums import py_range_sum, sql_range_sum
 from tessera.formula.interpreter import Env
-from tessera.formula.operators import MAX_DOUBLE, _power, sql_arith, sql_checked
+from tessera.formula.operators import _power, sql_arith, sql_checked
 from tessera.formula.registry import PARAM_NAMES_ZH, FunctionSpec, Param, define
 from tessera.formula.sqlcore import (
     SqlContext,
@@ -320,10 +321,24 @@ def _contributes(a: Typed) -> bool:
 
 def _py_numbers(ctx: Any, args: list[Typed]) -> Callable[[Env], Any]:
     """A closure returning the list of contributing numbers, or the first error."""
-    parts = [(ctx.compile(a), a.origin, _contributes(a)) for a in args]
+    groups = _py_number_groups(ctx, args)
 
     def numbers(env: Env) -> Any:
-        out: list[float] = []
+        gs = groups(env)
+        if gs.__class__ is ExcelError:
+            return gs
+        return [x for g in gs for x in g]
+
+    return numbers
+
+
+def _py_number_groups(ctx: Any, args: list[Typed]) -> Callable[[Env], Any]:
+    """A closure returning the contributing numbers of each argument (one list per argument),
+    or the first error."""
+    parts = [(ctx.compile(a), a.origin, _contributes(a)) for a in args]
+
+    def groups(env: Env) -> Any:
+        out: list[list[float]] = []
         for closure, origin, contributes in parts:
             v = closure(env)
             if v.__class__ is ExcelError:
@@ -332,17 +347,19 @@ def _py_numbers(ctx: Any, args: list[Typed]) -> Callable[[Env], Any]:
                 n = to_number(v)
                 if n.__class__ is ExcelError:
                     return n
-                out.append(n)
+                out.append([n])
             elif contributes:
                 items = v if isinstance(v, list) else [v]
+                group: list[float] = []
                 for item in items:
                     if item.__class__ is ExcelError:
                         return item
                     if item is not None:
-                        out.append(date_to_serial(item) if not isinstance(item, float) else item)
+                        group.append(date_to_serial(item) if not isinstance(item, float) else item)
+                out.append(group)
         return out
 
-    return numbers
+    return groups
 
 
 @dataclass
@@ -355,6 +372,7 @@ class _Partial:
     negatives: Any
     zeros: Any
     error: Any
+    sum_error: Any = None  # #NUM! where a range's sum is beyond the double range (SUM, AVERAGE)
 
 
 def _sql_partials(ctx: SqlContext, args: list[Typed]) -> list[_Partial]:
@@ -385,8 +403,11 @@ def _sql_partials(ctx: SqlContext, args: list[Typed]) -> list[_Partial]:
             def sub(fn: Callable[[Any], Any], a: Typed = a) -> Any:
                 return range_select(ctx, a, lambda col: fn(num(col)))
 
+            rows = range_rows(ctx, [a])
+            total = sql_range_sum(ctx, rows, num(rows.values[0]), dates=kind in ("date", "datetime"),
+                                  column=a.origin == "column")
             out.append(_Partial(
-                F.coalesce(sub(F.sum), 0.0),
+                total.value,
                 sub(F.count),
                 sub(F.min),
                 sub(F.max),
@@ -394,6 +415,7 @@ def _sql_partials(ctx: SqlContext, args: list[Typed]) -> list[_Partial]:
                 sub(lambda x: F.count(sa.case((x < 0, 1)))),
                 sub(lambda x: F.count(sa.case((x == 0, 1)))),
                 None,
+                total.error,
             ))
     return out
 
@@ -416,11 +438,14 @@ def _extreme(items: list[Any], smaller: bool) -> Any:
 
 def _define_aggregate(
     name: str, en: str, zh: str, returns: Any,
-    py_reduce: Callable[[list[float], FType], Any],
+    py_reduce: Callable[[Any, FType], Any],
     sql_reduce: Callable[[SqlContext, list[_Partial], FType], SqlValue],
+    by_argument: bool = False,
 ) -> None:
+    """``by_argument``: ``py_reduce`` gets each argument's numbers as a list of its own."""
+
     def build_python(ctx: Any, args: list[Typed], t: Typed) -> Callable[[Env], Any]:
-        numbers = _py_numbers(ctx, args)
+        numbers = (_py_number_groups if by_argument else _py_numbers)(ctx, args)
         result = t.type
 
         def run(env: Env) -> Any:
@@ -504,25 +529,38 @@ def _sql_product(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
 
 
 def _sql_sum(ctx: SqlContext, parts: list[_Partial]) -> SqlValue:
-    """The sum of the parts; #NUM! where it leaves the double range (as in Python, where the
-    running total becomes inf and stays there)."""
+    """The sum of the parts (a range's own sum: _sums.py); #NUM! where it leaves the double
+    range (as in Python, where the running total becomes inf and stays there)."""
     total, error = parts[0].sum, None
     for p in parts[1:]:
         total, error = sql_checked(ctx, "+", total, p.sum)
-    if error is None:  # one argument: a range's sum (SQLite gives inf where it overflows)
-        error = when_error(F.abs(total) > MAX_DOUBLE, "#NUM!") if not ctx.pg else None
-    return SqlValue(total, error)
+    return SqlValue(total, first_error(*[p.sum_error for p in parts], error))
 
 
-def _py_sum(ns: list[float], t: FType) -> Any:
-    return check_number(float(sum(ns))) if ns else 0.0
+def _py_total(groups: list[list[float]]) -> Any:
+    """The arguments' sums (a range's: _sums.py) added in order; #NUM! beyond the double range."""
+    total = 0.0
+    for g in groups:
+        if len(g) == 1:  # a cell, or a range of one element
+            total += g[0]
+        elif g:
+            part = py_range_sum(g)
+            if part.__class__ is ExcelError:
+                return part
+            total += part
+    return check_number(total)
 
 
-def _py_average(ns: list[float], t: FType) -> Any:
-    if not ns:
+def _py_sum(groups: list[list[float]], t: FType) -> Any:
+    return _py_total(groups)
+
+
+def _py_average(groups: list[list[float]], t: FType) -> Any:
+    count = sum(len(g) for g in groups)
+    if not count:
         return DIV0
-    total = check_number(float(sum(ns)))
-    return total if total.__class__ is ExcelError else total / len(ns)
+    total = _py_total(groups)
+    return total if total.__class__ is ExcelError else total / count
 
 
 def _sql_average(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
@@ -535,7 +573,7 @@ def _sql_average(ctx: SqlContext, parts: list[_Partial], t: FType) -> SqlValue:
 _define_aggregate(
     "SUM", "Adds numbers; blanks, text and booleans in fields and lists are skipped.",
     "求和；字段和列表中的空值、文本和逻辑值被忽略。", NUMBER,
-    _py_sum, lambda ctx, ps, t: _sql_sum(ctx, ps),
+    _py_sum, lambda ctx, ps, t: _sql_sum(ctx, ps), by_argument=True,
 )
 _define_aggregate(
     "PRODUCT", "Multiplies numbers (skipping blanks, text, booleans in fields and lists).",
@@ -544,7 +582,7 @@ _define_aggregate(
 _define_aggregate(
     "AVERAGE", "Arithmetic mean of the numbers; no numbers gives #DIV/0!.",
     "算术平均值；没有数字时返回 #DIV/0!。", NUMBER,
-    _py_average, _sql_average,
+    _py_average, _sql_average, by_argument=True,
 )
 _define_aggregate(
     "MIN", "Smallest number (or earliest date); 0 when there is none.", "最小值（或最早日期）；没有数字时为 0。",
