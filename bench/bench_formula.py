@@ -407,19 +407,22 @@ def dependents_latency(engine: Engine, clinic: Clinic, data: Data, calls: int) -
     call and, separately, the recompute hook (one record's dependents, in the database)."""
     from tessera.compute.changes import on_record_change
 
-    hook_ms = [0.0]
+    hook_ms = [0.0, 0.0]  # wall, CPU of this process (on SQLite that includes the database's)
     per_call: list[float] = []
+    per_call_cpu: list[float] = []
 
     def timed_hook(conn: Connection, change: Any) -> None:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         on_record_change(conn, change)
         hook_ms[0] += (time.perf_counter() - t0) * 1000
+        hook_ms[1] += (time.process_time() - c0) * 1000
 
     def one(_i: int) -> None:
-        hook_ms[0] = 0.0
+        hook_ms[:] = [0.0, 0.0]
         svc.create(clinic.visits.id, {"项目": "复诊", "金额": round(rng.uniform(100, 5000), 2),
                                       "日期": "2025-06-29", "客户": [rng.randint(1, data.customers)]})
         per_call.append(hook_ms[0])
+        per_call_cpu.append(hook_ms[1])
 
     hooks = list(RecordService.after_change)
     RecordService.after_change[:] = [timed_hook if h is on_record_change else h for h in hooks]
@@ -430,9 +433,13 @@ def dependents_latency(engine: Engine, clinic: Clinic, data: Data, calls: int) -
     finally:
         RecordService.after_change[:] = hooks
     per_call.sort()
-    pick = lambda q: per_call[min(len(per_call) - 1, int(q * len(per_call)))]  # noqa: E731
-    return {"create_total": total, "hook": {"p50_ms": pick(0.5), "p95_ms": pick(0.95), "p99_ms": pick(0.99),
-                                            "calls": len(per_call)}}
+    per_call_cpu.sort()
+    pick = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]  # noqa: E731
+    return {"create_total": total,
+            "hook": {"p50_ms": pick(per_call, 0.5), "p95_ms": pick(per_call, 0.95), "p99_ms": pick(per_call, 0.99),
+                     "calls": len(per_call)},
+            "hook_cpu": {"p50_ms": pick(per_call_cpu, 0.5), "p95_ms": pick(per_call_cpu, 0.95),
+                         "p99_ms": pick(per_call_cpu, 0.99)}}
 
 
 def hw_dependents_latency(engine: Engine, clinic: Clinic, data: Data, calls: int, with_rank: bool) -> dict[str, Any]:
@@ -598,11 +605,18 @@ def run_backend(backend: str, url: str, data: Data, args: argparse.Namespace, re
     print(f"[{backend}] loading {data.customers:,} customers / {data.visits:,} visits", flush=True)
     load(engine, clinic, data, results, key)
     print(f"[{backend}] load {results[f'{key}.load.total_s']:.1f} s", flush=True)
-    bulk_create_sample(engine, clinic, min(args.sample, data.visits), results, key)
     create_hw(engine, clinic)
 
     def tessera_full() -> None:
         recompute_table(engine, clinic.customers.id)
+
+    if args.dependents_only:  # one untimed recompute (it builds the rank snapshots), then the inserts
+        tessera_full()
+        hw_full_recompute(engine, clinic, with_rank)
+        dependents_part(engine, clinic, data, args, results, key, with_rank)
+        engine.dispose()
+        return
+    bulk_create_sample(engine, clinic, min(args.sample, data.visits), results, key)
 
     if not args.skip_correlated:  # before: the same recompute with correlated rollups per record
         with correlated_rollups():
@@ -631,7 +645,14 @@ def run_backend(backend: str, url: str, data: Data, args: argparse.Namespace, re
     results[f"{key}.rank_pass"] = rank_pass_cost(engine, clinic, args.original_limit)
     print(f"[{backend}] M分 {results[f'{key}.rank_pass']}", flush=True)
 
-    # one linked insert: with the ALL() field (whole-column dependent) and without it
+    dependents_part(engine, clinic, data, args, results, key, with_rank)
+    engine.dispose()
+
+
+def dependents_part(engine: Engine, clinic: Clinic, data: Data, args: argparse.Namespace, results: dict[str, Any],
+                    key: str, with_rank: bool) -> None:
+    """One linked insert: with the ALL() field (whole-column dependent) and without it."""
+    backend = key
     if with_rank:
         results[f"{key}.dependents_with_rank.tessera"] = dependents_latency(engine, clinic, data, args.rank_calls)
         results[f"{key}.dependents_with_rank.sql"] = hw_dependents_latency(engine, clinic, data, args.calls, True)
@@ -639,12 +660,80 @@ def run_backend(backend: str, url: str, data: Data, args: argparse.Namespace, re
         # M分 ranks a changed customer against the rank snapshot; every SNAPSHOT_DRIFT of the
         # customers changed, one call refreshes the whole column (it shows in p99, not p50)
         print(f"[{backend}] with {RANK_FIELD}: hook p50 {hook['p50_ms']:.3f} ms, p95 {hook['p95_ms']:.3f} ms, "
-              f"p99 {hook['p99_ms']:.3f} ms over {hook['calls']} calls", flush=True)
+              f"p99 {hook['p99_ms']:.3f} ms over {hook['calls']} calls; CPU p50 "
+              f"{results[f'{key}.dependents_with_rank.tessera']['hook_cpu']['p50_ms']:.3f} ms", flush=True)
         schema.delete_field(engine, clinic.formula_ids.pop(RANK_FIELD))
     results[f"{key}.dependents.tessera"] = dependents_latency(engine, clinic, data, args.calls)
     results[f"{key}.dependents.sql"] = hw_dependents_latency(engine, clinic, data, args.calls, False)
-    print(f"[{backend}] dependents p50 Tessera hook {results[f'{key}.dependents.tessera']['hook']['p50_ms']:.3f} ms, "
+    hook, cpu = results[f"{key}.dependents.tessera"]["hook"], results[f"{key}.dependents.tessera"]["hook_cpu"]
+    print(f"[{backend}] dependents Tessera hook p50 / p95 {hook['p50_ms']:.3f} / {hook['p95_ms']:.3f} ms wall, "
+          f"{cpu['p50_ms']:.3f} / {cpu['p95_ms']:.3f} ms CPU; "
           f"SQL {results[f'{key}.dependents.sql']['p50_ms']:.3f} ms", flush=True)
+
+
+# ----- full recompute only, on a kept database ----------------------------------------------------
+def kept_database(directory: str, data: Data) -> Path:
+    """The database ``--recompute-only`` keeps between runs, one per size."""
+    return Path(directory) / f"formula_{data.customers}_{data.visits}.db"
+
+
+def open_clinic(engine: Engine, with_rank: bool) -> Clinic | None:
+    """The clinic an earlier ``--recompute-only`` run built and loaded here (None: there is none)."""
+    base = next((b for b in schema.list_bases(engine) if b.name == "Clinic"), None)
+    if base is None:
+        return None
+    tables = {t.name: t for t in schema.list_tables(engine, base.id)}
+    customers, visits = tables.get("客户"), tables.get("到院消费记录")
+    if customers is None or visits is None:
+        return None
+    names = [name for name, _ in FORMULAS if with_rank or name != RANK_FIELD]
+    fields = {f.name: f for f in customers.fields}
+    if any(name not in fields for name in names):
+        return None
+    clinic = Clinic(customers, visits, fields["到院消费"], {name: fields[name].id for name in names})
+    clinic.engine = engine
+    return clinic
+
+
+def recompute_only(backend: str, url: str, data: Data, args: argparse.Namespace, results: dict[str, Any]) -> None:
+    """Tessera's and the hand-written full recompute, CPU (this process: SQLite runs in it) and
+    wall per run, then the agreement check; the data is loaded only when the kept database is new."""
+    key = backend
+    with_rank = not args.skip_rank
+    engine = create_engine(url)
+    upgrade(engine)
+    clinic = open_clinic(engine, with_rank)
+    if clinic is None:
+        if not data.owner:
+            data.generate()
+        clinic = build_schema(engine, with_rank)
+        print(f"[{backend}] loading {data.customers:,} customers / {data.visits:,} visits", flush=True)
+        load(engine, clinic, data, results, key)
+        create_hw(engine, clinic)
+    runs = {"tessera": (lambda: recompute_table(engine, clinic.customers.id), lambda: tessera_reset(engine, clinic)),
+            "sql": (lambda: hw_full_recompute(engine, clinic, with_rank), lambda: hw_reset(engine))}
+    for name, (fn, reset) in runs.items():
+        walls, cpus = [], []
+        for _ in range(args.runs):
+            reset()
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        r = {"median_s": statistics.median(walls), "runs_s": walls,
+             "median_cpu_s": statistics.median(cpus), "runs_cpu_s": cpus, "load": os.getloadavg()}
+        results[f"{key}.full_recompute.{name}"] = r
+        print(f"[{backend}] {name} full recompute: wall {', '.join(f'{t:.2f}' for t in walls)} s, "
+              f"CPU {', '.join(f'{t:.2f}' for t in cpus)} s (load {r['load'][0]:.1f})", flush=True)
+    if args.statements:
+        tessera_reset(engine, clinic)
+        timings: list[tuple[float, str]] = []
+        with statement_times(engine, timings):
+            recompute_table(engine, clinic.customers.id)
+        for t, sql in sorted(timings, reverse=True)[:args.statements]:
+            print(f"[{backend}]   {t:8.3f} s  {sql}", flush=True)
+    results[f"{key}.agreement_mismatches"] = agreement(engine, clinic, with_rank)
+    print(f"[{backend}] mismatches {results[f'{key}.agreement_mismatches']}", flush=True)
     engine.dispose()
 
 
@@ -666,13 +755,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    help="after the timed runs, one more Tessera full recompute with its N slowest statements listed")
     p.add_argument("--original-limit", type=int, default=5000,
                    help="largest table on which M分 is also evaluated the O(rows²) way")
+    p.add_argument("--dependents-only", action="store_true",
+                   help="after the load, one untimed full recompute, then only the single-insert latency")
     p.add_argument("--dir", default=os.environ.get("BENCH_DIR", "/tmp/bench_formula"))
     p.add_argument("--pg-url", default=None, help="use this PostgreSQL server instead of starting one")
     p.add_argument("--out", default="bench_formula")
+    p.add_argument("--recompute-only", action="store_true",
+                   help="SQLite: only the full recomputes (CPU and wall per run) and their agreement, on a "
+                        "database kept in --dir between runs of the same size (built on the first run)")
     args = p.parse_args(argv)
 
     results: dict[str, Any] = {"customers": args.customers, "visits": args.visits, "runs": args.runs,
                                "formulas": dict(FORMULAS), "with_rank": not args.skip_rank}
+    if args.recompute_only:
+        data = Data(args.customers, args.visits)
+        os.makedirs(args.dir, exist_ok=True)
+        recompute_only("sqlite", f"sqlite:///{kept_database(args.dir, data)}", data, args, results)
+        results["machine"] = machine()
+        print("saved", record(args.out, results))
+        return results
     t0 = time.perf_counter()
     data = Data(args.customers, args.visits)
     data.generate()
@@ -692,6 +793,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
             with PgCluster(settings=PG_SETTINGS) as cluster:
                 run_backend("postgresql", cluster.url, data, args, results)
+    if args.dependents_only:
+        print("saved", record(args.out, results))
+        return results
     results["interpreter"] = interpreter_cost(args.interp_records)
     print(f"interpreter {results['interpreter']}", flush=True)
     results["primitives"] = primitives_cost(20_000)

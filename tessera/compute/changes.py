@@ -54,12 +54,16 @@ def on_record_change(conn: Connection, change: RecordChange) -> None:
     plan.mark(change.field_ids, ids)
     if change.kind == "create":
         plan.force([d.field_id for d in graph.definitions.values() if d.table_id == change.table_id], ids)
+    lookups: dict[tuple[int, frozenset[int]], frozenset[int]] = {}
     if change.kind in ("create", "update"):
         for link in _links_of(graph, change):
             pair = _pair(graph, link)
             if pair is not None:
-                plan.mark([pair.id], link_counterparts(conn, link, ids, cat))
+                counterparts = link_counterparts(conn, link, ids, cat)
+                plan.mark([pair.id], counterparts)
+                # the same junction read from the pair's side: rollups over ``pair`` reuse it
+                lookups[(pair.id, ids)] = counterparts
     for field_id, rows in pending.items():
         plan.mark([field_id], rows)
     conn.info.pop(_PENDING, None)
-    run(conn, plan, graph=graph, cat=cat)
+    run(conn, plan, graph=graph, cat=cat, lookups=lookups)

@@ -22,7 +22,7 @@ import math
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -122,6 +122,19 @@ class PreparedSql:
     processors: Mapping[str, Callable[[Any], Any]]
     variables: tuple[str, ...] = ()
     server: str | None = None
+    _template: tuple[Any, ...] = field(init=False, repr=False, compare=False, default=())
+    _slots: tuple[tuple[int, str], ...] = field(init=False, repr=False, compare=False, default=())
+    _server_name: str = field(init=False, repr=False, compare=False, default="")
+
+    def __post_init__(self) -> None:
+        # per call, only the variables change: the positional arguments are a copy of this
+        # template with the variables' slots filled in (42 constants in 客户标签's statement)
+        template = tuple(self.constants.get(name) for name in self.order or ())
+        slots = tuple((k, name) for k, name in enumerate(self.order or ()) if name not in self.constants)
+        object.__setattr__(self, "_template", template)
+        object.__setattr__(self, "_slots", slots)
+        object.__setattr__(self, "_server_name",
+                           "" if self.server is None else "tx_" + hashlib.sha1(self.server.encode()).hexdigest()[:24])
 
     @classmethod
     def of(cls, statement: Any, dialect: Dialect, variables: Sequence[str]) -> PreparedSql:
@@ -146,13 +159,17 @@ class PreparedSql:
 
     def scalars_plain(self, conn: Connection, values: Mapping[str, Any]) -> list[Any]:
         """Like :meth:`scalars`, through the driver's own parameter handling."""
-        params = dict(self.constants)
-        for name, value in values.items():
-            convert = self.processors.get(name)
-            params[name] = convert(value) if convert is not None else value
         if self.order is None:
+            params = dict(self.constants)
+            for name, value in values.items():
+                convert = self.processors.get(name)
+                params[name] = convert(value) if convert is not None else value
             return list(conn.exec_driver_sql(self.sql, params).scalars())
-        args = tuple(params[name] for name in self.order)
+        filled = list(self._template)
+        for k, name in self._slots:
+            convert = self.processors.get(name)
+            filled[k] = convert(values[name]) if convert is not None else values[name]
+        args = tuple(filled)
         if conn.dialect.name != "sqlite":
             return list(conn.exec_driver_sql(self.sql, args).scalars())
         # SQLite: straight to the driver's cursor, inside the transaction SQLAlchemy began on
@@ -170,7 +187,7 @@ class PreparedSql:
         known = _known(fairy)
         if known is None:
             return self.scalars_plain(conn, dict(zip(self.variables, ids, strict=True)))
-        name = "tx_" + hashlib.sha1(self.server.encode()).hexdigest()[:24]
+        name = self._server_name
         # the raw cursor takes the text as is (no parameters, so no placeholder parsing) and
         # runs in the transaction SQLAlchemy began on this connection
         cursor = fairy.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -29,6 +29,7 @@ from tessera.compute.materialize import (
 )
 from tessera.compute.prepared import PreparedSql
 from tessera.compute.session import full_recompute_settings
+from tessera.compute.together import materialize_few
 from tessera.formula.errors import FormulaError
 from tessera.schema.catalog import Catalog, FieldInfo, catalog, junction_table
 
@@ -131,9 +132,11 @@ def _snapshot_served(conn: Connection, cat: Catalog, graph: Graph, field_id: int
 
 
 def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph | None = None,
-        cat: Catalog | None = None) -> Mapping[int, Rows]:
-    """Recompute what ``plan`` affects; returns the rows changed per computed field.
-    ``cat``/``graph``: the schema state the caller already read (else read here)."""
+        cat: Catalog | None = None, lookups: Mapping[Any, Rows] | None = None) -> Mapping[int, Rows]:
+    """Recompute what ``plan`` affects; returns the rows changed per computed field (for
+    fields written together for a few records, the records where any of them changed).
+    ``cat``/``graph``: the schema state the caller already read (else read here);
+    ``lookups``: junction lookups already made, ``(link field id, rows) → linked(…)``."""
     if not plan.changed and not plan.forced:
         return {}
     cat = cat or catalog(conn)
@@ -141,9 +144,9 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
     at = at or Clock.current()
     groups = _full_recompute_groups(conn, cat, graph, plan, at)
     if groups is None:
-        return _run(conn, cat, graph, plan, at, groups)
+        return _run(conn, cat, graph, plan, at, groups, lookups)
     with full_recompute_settings(conn):
-        result = _run(conn, cat, graph, plan, at, groups)
+        result = _run(conn, cat, graph, plan, at, groups, lookups)
     groups.close()  # (after a failure the rollback drops the temporary tables)
     return result
 
@@ -151,6 +154,8 @@ def run(conn: Connection, plan: Plan, *, at: Clock | None = None, graph: Graph |
 def _full_recompute_groups(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock) -> LinkGroups | None:
     """For the fields recomputed for every record, their aggregates over links compiled into
     grouped statements (link_groups.py); None when no field is."""
+    if not any(isinstance(rows, AllRows) for rows in plan.forced.values()):
+        return None  # (a record change: no field is recomputed for every record)
     full = [node for node in graph.order() if isinstance(plan.forced.get(node), AllRows)]
     if not full:
         return None
@@ -167,11 +172,13 @@ def _full_recompute_groups(conn: Connection, cat: Catalog, graph: Graph, plan: P
 
 
 def _run(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock,
-         groups: LinkGroups | None) -> Mapping[int, Rows]:
-    lookups: dict[Any, Rows] = {}
+         groups: LinkGroups | None, known: Mapping[Any, Rows] | None) -> Mapping[int, Rows]:
+    lookups: dict[Any, Rows] = dict(known or {})
     changed = dict(plan.changed)
     result: dict[int, Rows] = {}
     batch: list[int] = []  # full recompute: fields of one table written by one UPDATE
+    few: list[int] = []  # a few records: fields of one table, same records, one UPDATE (together.py)
+    few_rows: list[frozenset[int]] = []
 
     def record(node: int, table: Any, done: Rows) -> None:
         if isinstance(done, AllRows) or done:
@@ -196,6 +203,25 @@ def _run(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock,
         for n in nodes:
             record(n, table, done)
 
+    def flush_few() -> None:
+        if not few:
+            return
+        nodes, rows = list(few), few_rows[0]
+        few.clear()
+        few_rows.clear()
+        table = cat.table(conn, graph.definitions[nodes[0]].table_id)
+        if len(nodes) == 1:
+            compute(nodes[0], table, rows)
+            return
+        try:  # (a compile error is raised before the statement runs)
+            done = materialize_few(conn, cat, table, [graph.definitions[n] for n in nodes], rows, at)
+        except FormulaError:  # each alone, the failing one marked broken
+            for n in nodes:
+                compute(n, table, rows)
+            return
+        for n in nodes:
+            record(n, table, done)
+
     def compute(node: int, table: Any, rows: Rows) -> None:
         definition = graph.definitions[node]
         try:
@@ -216,6 +242,8 @@ def _run(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock,
         for edge in graph.incoming.get(node, []):
             if edge.dependency in batch and edge.dependency != node:
                 flush()  # it reads a field of the pending UPDATE
+            if edge.dependency in few and edge.dependency != node:
+                flush_few()
             if edge.dependency in changed and edge.dependency != node:
                 rows = union(rows, _affected(conn, cat, graph, edge, changed[edge.dependency], lookups))
         if rows is None or (isinstance(rows, frozenset) and not rows) or not definition.expression:
@@ -227,6 +255,15 @@ def _run(conn: Connection, cat: Catalog, graph: Graph, plan: Plan, at: Clock,
             batch.append(node)
             continue
         flush()
+        if (isinstance(rows, frozenset) and len(rows) <= SMALL and not definition.broken
+                and combinable(conn, table, definition, cat)):
+            if few and (few_rows[0] != rows or graph.definitions[few[0]].table_id != definition.table_id):
+                flush_few()
+            few.append(node)
+            few_rows[:] = [rows]
+            continue
+        flush_few()
         compute(node, table, rows)
     flush()
+    flush_few()
     return result
