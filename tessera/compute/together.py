@@ -26,19 +26,17 @@ from sqlalchemy.engine import Connection
 from tessera.compute.definitions import Definition
 from tessera.compute.materialize import (
     SMALL,
+    CalcColumns,
     Clock,
     _clock_key,
-    _storable,
-    compiled_columns,
+    compiled_raw,
     joined,
     typed_expression,
 )
 from tessera.compute.prepared import PreparedSql
 from tessera.compute.schema_adapter import current_row
 from tessera.compute.shapes import SHAPES, shape_of
-from tessera.fields.computed import error_column_name
 from tessera.schema.catalog import Catalog, TableInfo, sa_table
-from tessera.schema.naming import column_name
 
 __all__ = ["materialize_few", "few_statement"]
 
@@ -72,22 +70,14 @@ def _prepared(conn: Connection, cat: Catalog, table: TableInfo, definitions: tup
     t = sa_table(table)
     ids = [sa.bindparam(name, type_=sa.Integer) for name in names]
     cur = current_row(conn, table, lambda src: src.c.id.in_(ids))
-    columns: list[Any] = [cur.c.id.label("rid")]
-    targets: list[tuple[str, str, int]] = []
+    calc = CalcColumns(cur.c.id)  # (value and error once per record, see materialize.CalcColumns)
     joins: list[tuple[Any, Any]] = []
-    for k, definition in enumerate(definitions):
+    for definition in definitions:
         expression = definition.expression
         assert expression is not None
         typed = cat.memo(("typed", definition.field_id), lambda e=expression: typed_expression(conn, table, e))
-        value, error, _typed = compiled_columns(conn, table, expression, definition.result_type, cur, at,
-                                                typed=typed, joins=joins)
-        columns += [_storable(conn, value, definition.result_type).label(f"v{k}"), error.label(f"e{k}")]
-        col = column_name(definition.field_id)
-        targets.append((col, error_column_name(col), k))
-    calc = sa.select(*columns).select_from(joined(cur, joins)).cte("calc").prefix_with("MATERIALIZED")
-    pairs = [(c, f"{p}{k}") for col, err, k in targets for c, p in ((col, "v"), (err, "e"))]
-    statement = (sa.update(t).add_cte(calc).where(t.c.id == calc.c.rid)
-                 .where(sa.or_(*[t.c[c].is_distinct_from(calc.c[v]) for c, v in pairs]))
-                 .values({c: calc.c[v] for c, v in pairs})
-                 .returning(t.c.id))
+        value, error, _typed = compiled_raw(conn, table, expression, definition.result_type, cur, at,
+                                            typed=typed, joins=joins)
+        calc.add(conn, definition.field_id, definition.result_type, value, error)
+    statement = calc.update(t, joined(cur, joins)).returning(t.c.id)
     return PreparedSql.of(statement, conn.dialect, names)
